@@ -1,0 +1,44 @@
+import { DEFAULT_TOKEN_LIFETIME_MS, newAccessToken } from '../../domain/access-token.js';
+import { invalidArgument, notFound } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import type { Clock, DirectoryStore, PersonalAccessToken } from '../ports.js';
+
+export function createAccessTokenCommands(deps: { directory: DirectoryStore; clock: Clock }) {
+  async function requireUserInOrg(orgId: string, userId: string) {
+    const user = await deps.directory.getUser(userId);
+    if (!user || user.orgId !== orgId) throw notFound('USER-not-found', `user ${userId} not found in org ${orgId}`);
+    return user;
+  }
+
+  return {
+    /**
+     * Mints a token for a machine user. The plain token is returned once and never stored.
+     * Like ZITADEL, only machine users can hold PATs.
+     */
+    async addToken(orgId: string, userId: string, expiresAt: Date | null): Promise<{ tokenId: string; token: string; createdAt: Date }> {
+      const user = await requireUserInOrg(orgId, userId);
+      if (user.type !== 'machine') {
+        throw invalidArgument('PAT-human', 'personal access tokens can only be added to machine users');
+      }
+      const now = deps.clock.now();
+      const expiry = expiresAt ?? new Date(now.getTime() + DEFAULT_TOKEN_LIFETIME_MS);
+      if (expiry.getTime() <= now.getTime()) throw invalidArgument('PAT-expired', 'expiration_date must be in the future');
+      const { token, hash } = newAccessToken();
+      const record: PersonalAccessToken = { id: newId(), userId, expiresAt: expiry, scopes: ['openid'], createdAt: now };
+      await deps.directory.addToken(record, hash);
+      return { tokenId: record.id, token, createdAt: now };
+    },
+
+    async listTokens(orgId: string, userId: string, page: { offset: number; limit: number; asc: boolean }) {
+      await requireUserInOrg(orgId, userId);
+      return deps.directory.listTokens(userId, page);
+    },
+
+    async removeToken(orgId: string, userId: string, tokenId: string): Promise<void> {
+      await requireUserInOrg(orgId, userId);
+      if (!(await deps.directory.removeToken(userId, tokenId))) {
+        throw notFound('PAT-not-found', `token ${tokenId} not found for user ${userId}`);
+      }
+    },
+  };
+}

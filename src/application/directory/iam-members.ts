@@ -1,0 +1,17 @@
+import { invalidArgument, notFound } from '../../domain/errors.js';
+import { isKnownRole } from '../../domain/permissions.js';
+import type { DirectoryStore } from '../ports.js';
+
+export function createIamMemberCommands(deps: { directory: DirectoryStore }) {
+  return {
+    /** Grants instance roles (e.g. IAM_OWNER for the migration service user). */
+    async addIamMember(userId: string, roles: string[]): Promise<void> {
+      if (roles.length === 0) throw invalidArgument('MEMBER-no-roles', 'at least one role is required');
+      const unknown = roles.filter((r) => !isKnownRole(r, 'iam'));
+      if (unknown.length > 0) throw invalidArgument('MEMBER-role-unknown', `unknown instance roles: ${unknown.join(', ')}`);
+      if (!userId) throw invalidArgument('MEMBER-user', 'user_id is required');
+      if (!(await deps.directory.getUser(userId))) throw notFound('USER-not-found', `user ${userId} not found`);
+      await deps.directory.setIamMember(userId, [...new Set(roles)]);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { invalidArgument, notFound } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import type { DirectoryStore } from '../ports.js';
+
+export interface AddMachineUserInput {
+  orgId: string;
+  userId: string;
+  userName: string;
+  name: string;
+  description: string;
+  accessTokenType: string;
+}
+
+const USER_NAME = /^[^\s]{1,200}$/;
+
+export function createMachineUserCommands(deps: { directory: DirectoryStore }) {
+  return {
+    /** Creates a service (machine) user, as the migration guide's first setup step does. */
+    async addMachineUser(input: AddMachineUserInput): Promise<{ userId: string }> {
+      if (!USER_NAME.test(input.userName)) {
+        throw invalidArgument('USER-name-invalid', 'user_name must be 1–200 characters without spaces');
+      }
+      if (input.name.trim() === '') throw invalidArgument('USER-display-name', 'name is required');
+      const userId = input.userId || newId();
+      if (!/^[\w@.-]{1,64}$/.test(userId)) throw invalidArgument('USER-id-invalid', 'user_id must be 1–64 of [A-Za-z0-9_@.-]');
+      await deps.directory.addMachineUser({ ...input, id: userId });
+      return { userId };
+    },
+
+    /** Deletes a user of the org with everything hanging off it (tokens, memberships, secrets). */
+    async removeUser(orgId: string, userId: string): Promise<void> {
+      const user = await deps.directory.getUser(userId);
+      if (!user || user.orgId !== orgId) throw notFound('USER-not-found', `user ${userId} not found in org ${orgId}`);
+      await deps.directory.removeUser(userId);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * BlobStorage for `local` targets: files under a configured export directory (writes) and
+ * import directory (reads). A target path is client input, so it must stay inside its root,
+ * also after symlinks are followed. Writes go to a temp file in the target's directory and are
+ * renamed into place, so readers never see a partial export (rename is atomic within a
+ * filesystem, and the same directory guarantees the same filesystem).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { DomainError, invalidArgument, isDomainError, notFound } from '../domain/errors.js';
+import { abortable, blobDeadline } from './abort.js';
+import type { BlobStorageFor, TargetOf } from './blob-storage.js';
+
+export interface LocalBlobStorageOptions {
+  /** Root for `write`. Created on first use if missing. */
+  exportDir: string;
+  /** Root for `read`. */
+  importDir: string;
+}
+
+const READ_CHUNK_BYTES = 256 * 1024;
+
+export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobStorageFor<'local'> {
+  return {
+    async write(target, chunks, signal) {
+      if (signal.aborted) throw blobDeadline();
+      const relative = checkRelative(target);
+      let temp: string | undefined;
+      let file: FileHandle | undefined;
+      try {
+        await mkdir(options.exportDir, { recursive: true });
+        const root = await realpath(options.exportDir);
+        const destination = path.join(root, relative);
+        const directory = path.dirname(destination);
+        // Check before mkdir (a symlinked ancestor must not make us create directories
+        // elsewhere) and after it (the tree may have changed in between).
+        await assertInside(root, await nearestExisting(directory), target);
+        await mkdir(directory, { recursive: true });
+        await assertInside(root, await realpath(directory), target);
+
+        temp = path.join(directory, `.${path.basename(destination)}.${randomUUID()}.tmp`);
+        // 0600: exports can hold password hashes and OTP secrets.
+        file = await open(temp, 'wx', 0o600);
+        for await (const chunk of abortable(chunks, signal)) await writeAll(file, chunk);
+        await file.sync();
+        await file.close();
+        file = undefined;
+        if (signal.aborted) throw blobDeadline();
+        await rename(temp, destination);
+        temp = undefined;
+      } catch (e) {
+        await file?.close().catch(() => undefined);
+        if (temp !== undefined) await unlink(temp).catch(() => undefined);
+        if (signal.aborted) throw blobDeadline();
+        throw mapFsError(e, target);
+      }
+    },
+
+    async *read(target, signal) {
+      if (signal.aborted) throw blobDeadline();
+      const relative = checkRelative(target);
+      let file: FileHandle | undefined;
+      try {
+        const root = await realpath(options.importDir);
+        const source = await realpath(path.join(root, relative));
+        await assertInside(root, source, target);
+        file = await open(source, 'r');
+        while (true) {
+          if (signal.aborted) throw blobDeadline();
+          const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+          const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+          if (bytesRead === 0) return;
+          yield buffer.subarray(0, bytesRead);
+        }
+      } catch (e) {
+        if (signal.aborted) throw blobDeadline();
+        throw mapFsError(e, target);
+      } finally {
+        await file?.close().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** The target path as a normalized relative path that cannot climb out of its root. */
+function checkRelative(target: TargetOf<'local'>): string {
+  const raw = target.path;
+  if (raw === '' || raw.includes('\0') || path.isAbsolute(raw)) throw badPath();
+  const normalized = path.normalize(raw);
+  if (normalized === '.' || normalized === '..' || normalized.startsWith(`..${path.sep}`) || normalized.endsWith(path.sep)) {
+    throw badPath();
+  }
+  return normalized;
+}
+
+/** `candidate` must be a real path (symlinks resolved) inside `root`, or the root itself. */
+async function assertInside(root: string, candidate: string, target: TargetOf<'local'>): Promise<void> {
+  if (candidate !== root && !candidate.startsWith(root + path.sep)) throw badPath(target);
+}
+
+/** realpath of `dir` or of its closest ancestor that exists. */
+async function nearestExisting(dir: string): Promise<string> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      return await realpath(current);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT' || path.dirname(current) === current) throw e;
+    }
+  }
+}
+
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+const badPath = (target?: TargetOf<'local'>) =>
+  invalidArgument(
+    'BLOB-local-path',
+    target === undefined
+      ? 'path must be relative and stay inside its directory'
+      : `path "${target.path}" leaves its directory`,
+  );
+
+function mapFsError(e: unknown, target: TargetOf<'local'>): DomainError {
+  if (isDomainError(e)) return e;
+  // Messages name only the client's relative path; the server's directories stay in `cause`.
+  switch (errnoCode(e)) {
+    case 'ENOENT':
+      return notFound('BLOB-local-not-found', `no file at "${target.path}"`);
+    case 'EISDIR':
+    case 'ENOTDIR':
+    case 'ENAMETOOLONG':
+    case 'ELOOP':
+      return invalidArgument('BLOB-local-path', `path "${target.path}" does not name a file`, e);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new DomainError('ResourceExhausted', 'BLOB-local-full', 'no space left for the export', { cause: e });
+    default:
+      return new DomainError('Internal', 'BLOB-local-io', `file access failed for "${target.path}"`, { cause: e });
+  }
+}
+
+const errnoCode = (e: unknown) =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;

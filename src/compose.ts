@@ -1,0 +1,74 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createAuthorizer } from './application/access/authorize.js';
+import { bootstrapInstance } from './application/bootstrap.js';
+import { createAccessTokenCommands } from './application/directory/access-tokens.js';
+import { createIamMemberCommands } from './application/directory/iam-members.js';
+import { createMachineUserCommands } from './application/directory/machine-users.js';
+import { createOrgQueries } from './application/directory/orgs.js';
+import type { Clock } from './application/ports.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { createDirectoryStore } from './persistence/directory-store.js';
+import { openDatabase } from './persistence/orm.js';
+import { createUnitOfWork } from './persistence/unit-of-work.js';
+import { createAdminHandlers } from './transport/admin/admin.handler.js';
+import { createAuthInterceptor } from './transport/interceptors/auth.interceptor.js';
+import { createErrorsInterceptor } from './transport/interceptors/errors.interceptor.js';
+import { createManagementHandlers } from './transport/management/users.handler.js';
+import { createHttpHandler } from './transport/routes.js';
+import { listen } from './transport/server.js';
+
+export interface App {
+  url: string;
+  port: number;
+  /** The admin PAT, only on the start that created the instance. */
+  bootstrapToken: string | undefined;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that builds adapters and wires them to use cases. */
+export async function createApp(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? { now: () => new Date() };
+  const db = await openDatabase(config.database);
+  try {
+    const directory = createDirectoryStore(db);
+    const uow = createUnitOfWork(db);
+
+    const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
+    if (boot.created) {
+      await mkdir(dirname(config.adminTokenFile), { recursive: true });
+      await writeFile(config.adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
+      log.info(`first start: created org ${boot.orgId} and admin user ${boot.userId}; admin token written to ${config.adminTokenFile}`);
+    }
+
+    const handler = createHttpHandler({
+      admin: createAdminHandlers({
+        orgs: createOrgQueries({ directory }),
+        iamMembers: createIamMemberCommands({ directory }),
+      }),
+      management: createManagementHandlers({
+        machineUsers: createMachineUserCommands({ directory }),
+        accessTokens: createAccessTokenCommands({ directory, clock }),
+      }),
+      interceptors: [createErrorsInterceptor(log), createAuthInterceptor(createAuthorizer({ directory, clock }))],
+      maxRequestBytes: config.maxRequestBytes,
+      onUnexpected: (m, cause) => log.error(m, cause),
+    });
+    const server = await listen(handler, config.port, config.host);
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    return {
+      url: `http://${shownHost}:${server.port}`,
+      port: server.port,
+      bootstrapToken: boot.created ? boot.token : undefined,
+      async close() {
+        await server.close();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import type { DatabaseConfig } from './persistence/orm.js';
+import { parseDuration } from './domain/duration.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  /** Where the first start writes the admin PAT (mode 0600). */
+  adminTokenFile: string;
+  exportDir: string;
+  importDir: string;
+  maxRequestBytes: number;
+  passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
+  bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
+  logLevel: 'error' | 'warn' | 'info';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+/** Reads configuration from the environment; see the README's configuration table. */
+export function loadConfig(env: Env = process.env): Config {
+  const home = resolve(env.IDPORT_HOME ?? '.idport');
+  const algorithm = env.IDPORT_PASSWORD_HASH ?? 'bcrypt';
+  if (algorithm !== 'bcrypt' && algorithm !== 'scrypt') {
+    throw new Error(`IDPORT_PASSWORD_HASH must be bcrypt or scrypt, got "${algorithm}"`);
+  }
+  const logLevel = env.IDPORT_LOG_LEVEL ?? 'info';
+  if (logLevel !== 'error' && logLevel !== 'warn' && logLevel !== 'info') {
+    throw new Error(`IDPORT_LOG_LEVEL must be error, warn or info, got "${logLevel}"`);
+  }
+  return {
+    host: env.IDPORT_HOST ?? '0.0.0.0',
+    port: int(env, 'IDPORT_PORT', 8080),
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: env.IDPORT_DATA_DIR ?? resolve(home, 'data') },
+    adminTokenFile: env.IDPORT_ADMIN_TOKEN_FILE ?? resolve(home, 'admin.pat'),
+    exportDir: resolve(env.IDPORT_EXPORT_DIR ?? resolve(home, 'exports')),
+    importDir: resolve(env.IDPORT_IMPORT_DIR ?? resolve(home, 'imports')),
+    maxRequestBytes: int(env, 'IDPORT_MAX_REQUEST_BYTES', 64 * 1024 * 1024),
+    passwordHash: {
+      algorithm,
+      cost: int(env, 'IDPORT_PASSWORD_HASH_COST', algorithm === 'bcrypt' ? 10 : 15),
+    },
+    bootstrap: {
+      orgName: env.IDPORT_DEFAULT_ORG ?? 'idport',
+      adminUserName: env.IDPORT_ADMIN_USER ?? 'idport-admin',
+      tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
+    },
+    logLevel,
+  };
+}

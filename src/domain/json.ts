@@ -1,0 +1,27 @@
+/** JSON values as they travel in canonical proto-JSON payloads. */
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export type JsonObject = { [key: string]: Json };
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads a string at a dotted path ("user.email.email"); absent or non-string → "". */
+export function stringAt(obj: JsonObject, path: string): string {
+  const v = valueAt(obj, path);
+  return typeof v === 'string' ? v : '';
+}
+
+export function valueAt(obj: JsonObject, path: string): Json | undefined {
+  let cur: Json | undefined = obj;
+  for (const part of path.split('.')) {
+    if (!isJsonObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+export function stringsAt(obj: JsonObject, path: string): string[] {
+  const v = valueAt(obj, path);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}

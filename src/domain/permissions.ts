@@ -1,0 +1,52 @@
+/**
+ * Roles and the permissions they grant, after ZITADEL's defaults (IAM_* roles act on the whole
+ * instance, ORG_* roles on one org). Method permissions are declared per RPC in the protos.
+ */
+export const IAM_ROLES = ['IAM_OWNER', 'IAM_OWNER_VIEWER', 'IAM_USER_MANAGER'] as const;
+export const ORG_ROLES = ['ORG_OWNER', 'ORG_OWNER_VIEWER', 'ORG_USER_MANAGER'] as const;
+
+const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
+  IAM_OWNER: [
+    'iam.read',
+    'iam.write',
+    'iam.member.read',
+    'iam.member.write',
+    'org.read',
+    'org.write',
+    'user.read',
+    'user.write',
+    'user.delete',
+  ],
+  IAM_OWNER_VIEWER: ['iam.read', 'iam.member.read', 'org.read', 'user.read'],
+  IAM_USER_MANAGER: ['org.read', 'user.read', 'user.write', 'user.delete'],
+  ORG_OWNER: ['org.read', 'org.write', 'user.read', 'user.write', 'user.delete'],
+  ORG_OWNER_VIEWER: ['org.read', 'user.read'],
+  ORG_USER_MANAGER: ['user.read', 'user.write', 'user.delete'],
+};
+
+/** Permission a public method declares: no token needed. */
+export const PUBLIC = 'none';
+
+export function permissionsOf(roles: readonly string[]): Set<string> {
+  return new Set(roles.flatMap((r) => ROLE_PERMISSIONS[r] ?? []));
+}
+
+export function isKnownRole(role: string, scope: 'iam' | 'org'): boolean {
+  return (scope === 'iam' ? (IAM_ROLES as readonly string[]) : (ORG_ROLES as readonly string[])).includes(role);
+}
+
+/** Who is calling, with the roles they hold per scope. */
+export interface Principal {
+  readonly userId: string;
+  readonly orgId: string;
+  readonly iamRoles: readonly string[];
+  /** org id → roles held in that org. */
+  readonly orgRoles: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Instance-wide permissions come from IAM roles; an org's also from roles in that org. */
+export function hasPermission(p: Principal, permission: string, orgId?: string): boolean {
+  if (permissionsOf(p.iamRoles).has(permission)) return true;
+  if (orgId === undefined) return false;
+  return permissionsOf(p.orgRoles.get(orgId) ?? []).has(permission);
+}

@@ -1,0 +1,41 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import type { JsonObject } from '../../domain/json.js';
+import { Org } from './org.entity.js';
+
+const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').index() };
+
+export const ActionSchema = defineEntity({
+  name: 'Action',
+  tableName: 'action',
+  properties: { id: p.string().length(64).primary(), ...orgRef, payload: p.json<JsonObject>() },
+});
+export class Action extends ActionSchema.class {}
+ActionSchema.setClass(Action);
+
+export const TriggerActionSchema = defineEntity({
+  name: 'TriggerAction',
+  tableName: 'trigger_action',
+  properties: {
+    org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').primary(),
+    flowType: p.string().length(64).primary(),
+    triggerType: p.string().length(64).primary(),
+    payload: p.json<JsonObject>(),
+  },
+  primaryKeys: ['org', 'flowType', 'triggerType'],
+});
+export class TriggerAction extends TriggerActionSchema.class {}
+TriggerActionSchema.setClass(TriggerAction);
+
+/** Org-owned identity providers (OIDC and JWT). */
+export const IdpSchema = defineEntity({
+  name: 'Idp',
+  tableName: 'idp',
+  properties: {
+    id: p.string().length(64).primary(),
+    ...orgRef,
+    type: p.string().length(16),
+    payload: p.json<JsonObject>(),
+  },
+});
+export class Idp extends IdpSchema.class {}
+IdpSchema.setClass(Idp);

@@ -1,0 +1,15 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/** One row per idport instance: remembers what first start created, so restarts are idempotent. */
+export const InstanceSchema = defineEntity({
+  name: 'Instance',
+  tableName: 'instance',
+  properties: {
+    id: p.string().length(32).primary(),
+    defaultOrgId: p.string().length(64),
+    adminUserId: p.string().length(64),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export class Instance extends InstanceSchema.class {}
+InstanceSchema.setClass(Instance);

@@ -1,0 +1,46 @@
+import { mkdir } from 'node:fs/promises';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
+import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/sql';
+import { entities } from './entities/index.js';
+import { migrationsList } from './migrations/index.js';
+
+export type DatabaseConfig =
+  /** Real PostgreSQL: used whenever DATABASE_URL is set. */
+  | { kind: 'postgres'; url: string; poolMax?: number }
+  /** Embedded PGlite: a data directory, or "memory://" for a throw-away instance. */
+  | { kind: 'pglite'; dataDir: string };
+
+export interface Database {
+  readonly kind: DatabaseConfig['kind'];
+  /** Fork per unit of work; never share the root EntityManager between requests. */
+  em(): EntityManager;
+  close(): Promise<void>;
+}
+
+const common = {
+  entities,
+  extensions: [Migrator],
+  // Migrations are listed in code, not discovered by glob, so they run the same under tsx,
+  // Node's type stripping and jest's ESM runtime.
+  migrations: { migrationsList, snapshot: false, transactional: true, silent: true },
+  debug: false,
+  allowGlobalContext: false,
+  discovery: { warnWhenNoEntities: true },
+};
+
+/** Opens the database and brings its schema up to date with the committed migrations. */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  if (config.kind === 'pglite' && !config.dataDir.includes('://')) await mkdir(config.dataDir, { recursive: true });
+  const orm =
+    config.kind === 'postgres'
+      ? await PostgresORM.init({ ...common, clientUrl: config.url, pool: { max: config.poolMax ?? 10 } })
+      : await PgliteORM.init({ ...common, dbName: config.dataDir });
+  await orm.migrator.up();
+  return {
+    kind: config.kind,
+    em: () => orm.em.fork() as unknown as EntityManager,
+    close: () => orm.close(true),
+  };
+}

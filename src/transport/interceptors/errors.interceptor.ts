@@ -1,0 +1,53 @@
+import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
+import { type ErrorKind, isDomainError } from '../../domain/errors.js';
+
+const CODE: Record<ErrorKind, Code> = {
+  InvalidArgument: Code.InvalidArgument,
+  NotFound: Code.NotFound,
+  AlreadyExists: Code.AlreadyExists,
+  PermissionDenied: Code.PermissionDenied,
+  Unauthenticated: Code.Unauthenticated,
+  DeadlineExceeded: Code.DeadlineExceeded,
+  Unavailable: Code.Unavailable,
+  ResourceExhausted: Code.ResourceExhausted,
+  FailedPrecondition: Code.FailedPrecondition,
+  Aborted: Code.Aborted,
+  Internal: Code.Internal,
+};
+
+const SERVER_SIDE = new Set<Code>([Code.Internal, Code.Unavailable, Code.Unknown, Code.DataLoss]);
+
+export interface ErrorLog {
+  warn(message: string): void;
+  error(message: string, cause?: unknown): void;
+}
+
+/**
+ * The one place that turns inner-layer errors into ConnectErrors. Domain errors keep their
+ * message and stable id (as `x-idport-error-id` metadata); anything unexpected becomes INTERNAL
+ * with a generic message, and the cause goes to the log only. Logs carry the method and error
+ * id, never request or response bodies (which may hold secrets).
+ */
+export function toConnectError(e: unknown): ConnectError {
+  if (isDomainError(e)) {
+    const meta = new Headers({ 'x-idport-error-id': e.id });
+    if (e.details) meta.set('x-idport-error-details', JSON.stringify(e.details));
+    return new ConnectError(e.message, CODE[e.kind], meta, undefined, e);
+  }
+  if (e instanceof ConnectError) return e;
+  return new ConnectError('internal error', Code.Internal, undefined, undefined, e);
+}
+
+export function createErrorsInterceptor(log: ErrorLog): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (e) {
+      const err = toConnectError(e);
+      const where = `${req.service.typeName}/${req.method.name}`;
+      if (SERVER_SIDE.has(err.code)) log.error(`${where}: ${Code[err.code]}: ${err.rawMessage}`, err.cause);
+      else log.warn(`${where}: ${Code[err.code]} ${err.metadata.get('x-idport-error-id') ?? ''}`.trim());
+      throw err;
+    }
+  };
+}

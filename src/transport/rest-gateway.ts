@@ -1,0 +1,158 @@
+import { getOption, hasOption, type DescMethod, type DescService, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
+import { Code } from '@connectrpc/connect';
+import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import {
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from '@connectrpc/connect-node';
+import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
+import { http } from '../../gen/google/api/annotations_pb.js';
+
+/** One `google.api.http` binding, compiled. */
+export interface RestRoute {
+  verb: string;
+  pattern: RegExp;
+  /** Path variables in order, as proto field names (`user_id`). */
+  variables: string[];
+  /** "*" = the JSON body is the whole request message. */
+  body: string;
+  method: DescMethod;
+}
+
+export function compileRestRoutes(services: readonly DescService[]): RestRoute[] {
+  const routes: RestRoute[] = [];
+  for (const service of services) {
+    for (const method of service.methods) {
+      if (!hasOption(method, http)) continue;
+      const rule = getOption(method, http);
+      if (rule.pattern.case === undefined || rule.pattern.case === 'custom') continue;
+      const variables: string[] = [];
+      const source = rule.pattern.value.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([\w.]+)\\?\}/g, (_m, name: string) => {
+        variables.push(name);
+        return '([^/]+)';
+      });
+      routes.push({ verb: rule.pattern.case.toUpperCase(), pattern: new RegExp(`^${source}$`), variables, body: rule.body, method });
+    }
+  }
+  return routes;
+}
+
+/** grpc-gateway's error body, which ZITADEL's REST clients parse. */
+function gatewayError(code: Code, message: string) {
+  return JSON.stringify({ code, message, details: [] });
+}
+
+const CONNECT_CODE_NAMES: Record<string, Code> = Object.fromEntries(
+  Object.entries(Code)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [k.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase()), v as Code]),
+);
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: NodeServerRequest, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Serves the REST paths of the `google.api.http` rules by handing a JSON request to the same
+ * Connect handler that serves the RPC: Connect's unary JSON protocol is exactly what a REST
+ * call with `body: "*"` carries, so interceptors, auth and errors behave identically.
+ * Returns false when no REST route matches.
+ */
+export function createRestGateway(options: {
+  routes: RestRoute[];
+  handlers: ReadonlyMap<DescMethod, UniversalHandler>;
+  maxBodyBytes: number;
+}) {
+  return async function serveRest(req: NodeServerRequest, res: NodeServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const verb = (req.method ?? 'GET').toUpperCase();
+    let matched: { route: RestRoute; values: string[] } | undefined;
+    for (const route of options.routes) {
+      const m = route.verb === verb ? route.pattern.exec(url.pathname) : null;
+      if (m) {
+        matched = { route, values: m.slice(1) };
+        break;
+      }
+    }
+    if (!matched) return false;
+    const { route, values } = matched;
+    const handler = options.handlers.get(route.method);
+    if (!handler) return false;
+
+    const fail = (status: number, code: Code, message: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(gatewayError(code, message));
+    };
+
+    let message: JsonObject = {};
+    try {
+      const raw = await readBody(req, options.maxBodyBytes);
+      if (route.body === '*' && raw.length > 0) {
+        const parsed = JSON.parse(raw.toString('utf8')) as JsonValue;
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          fail(400, Code.InvalidArgument, 'request body must be a JSON object');
+          return true;
+        }
+        message = parsed;
+      }
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        fail(413, Code.ResourceExhausted, `request body exceeds ${options.maxBodyBytes} bytes; import large data from GCS or a local file instead`);
+      } else {
+        fail(400, Code.InvalidArgument, 'request body is not valid JSON');
+      }
+      return true;
+    }
+    for (const [name, value] of url.searchParams) bindField(route.method, message, name, value);
+    route.variables.forEach((name, i) => bindField(route.method, message, name, decodeURIComponent(values[i] ?? '')));
+
+    const uReq = universalRequestFromNodeRequest(req, res, message, undefined);
+    uReq.method = 'POST';
+    uReq.header.set('content-type', 'application/json');
+    uReq.header.delete('content-length');
+    const uRes = await handler({ ...uReq, url: new URL(handler.requestPath, url).toString() });
+    if (uRes.status === 200) {
+      await universalResponseToNodeResponse(uRes, res);
+      return true;
+    }
+    // Re-shape Connect's {code:"invalid_argument",...} as grpc-gateway's numeric-code body.
+    const chunks: Uint8Array[] = [];
+    for await (const c of uRes.body ?? []) chunks.push(c);
+    let code = Code.Unknown;
+    let text = 'unknown error';
+    try {
+      const err = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: string; message?: string };
+      code = CONNECT_CODE_NAMES[err.code ?? ''] ?? Code.Unknown;
+      text = err.message ?? text;
+    } catch {
+      // keep the defaults: the body was not Connect's JSON error
+    }
+    fail(uRes.status, code, text);
+    return true;
+  };
+}
+
+/** Sets a (possibly dotted) field from a path or query value, by proto or JSON name. */
+function bindField(method: DescMethod, message: JsonObject, path: string, value: string) {
+  const [head, ...rest] = path.split('.');
+  const field = method.input.fields.find((f) => f.name === head || f.jsonName === head);
+  if (!field) return;
+  delete message[field.name];
+  if (rest.length === 0) {
+    message[field.jsonName] = value;
+    return;
+  }
+  const child = (message[field.jsonName] ??= {}) as JsonObject;
+  child[rest.join('.')] = value;
+}

@@ -1,0 +1,16 @@
+import type { createAccessTokenCommands } from '../application/directory/access-tokens.js';
+import type { createIamMemberCommands } from '../application/directory/iam-members.js';
+import type { createMachineUserCommands } from '../application/directory/machine-users.js';
+import type { createOrgQueries } from '../application/directory/orgs.js';
+
+/** What the AdminService handlers may call. Built in compose.ts. */
+export interface AdminUseCases {
+  orgs: ReturnType<typeof createOrgQueries>;
+  iamMembers: ReturnType<typeof createIamMemberCommands>;
+}
+
+/** What the ManagementService handlers may call. Built in compose.ts. */
+export interface ManagementUseCases {
+  machineUsers: ReturnType<typeof createMachineUserCommands>;
+  accessTokens: ReturnType<typeof createAccessTokenCommands>;
+}
