@@ -6,11 +6,18 @@ import { createAccessTokenCommands } from './application/directory/access-tokens
 import { createIamMemberCommands } from './application/directory/iam-members.js';
 import { createMachineUserCommands } from './application/directory/machine-users.js';
 import { createOrgQueries } from './application/directory/orgs.js';
+import { createExporter } from './application/export/export-data.js';
+import { createImporter } from './application/import/import-data.js';
 import type { Clock } from './application/ports.js';
+import { createBlobStorage } from './blob/blob-storage.js';
+import { createGcsBlobStorage } from './blob/gcs.js';
+import { createLocalBlobStorage } from './blob/local-file.js';
 import type { Config } from './config.js';
+import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
 import { createDirectoryStore } from './persistence/directory-store.js';
 import { openDatabase } from './persistence/orm.js';
+import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
 import { createAuthInterceptor } from './transport/interceptors/auth.interceptor.js';
@@ -35,6 +42,11 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
   try {
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
+    const resources = createResourceTransactions(db);
+    const blobs = createBlobStorage({
+      gcs: createGcsBlobStorage(),
+      local: createLocalBlobStorage({ exportDir: config.exportDir, importDir: config.importDir }),
+    });
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
@@ -47,6 +59,13 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       admin: createAdminHandlers({
         orgs: createOrgQueries({ directory }),
         iamMembers: createIamMemberCommands({ directory }),
+        exportData: createExporter({ tx: resources, blobs }),
+        importData: createImporter({
+          tx: resources,
+          blobs,
+          hasher: createPasswordHasher(config.passwordHash),
+          maxFileBytes: config.maxImportFileBytes,
+        }),
       }),
       management: createManagementHandlers({
         machineUsers: createMachineUserCommands({ directory }),

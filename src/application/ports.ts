@@ -1,3 +1,6 @@
+import type { JsonObject } from '../domain/json.js';
+import type { Ref } from '../domain/resources/kinds.js';
+
 /**
  * Interfaces the use cases need. Adapters in persistence/ and blob/ implement them; only
  * compose.ts wires them together.
@@ -123,4 +126,52 @@ export interface UnitOfWork {
 
 export interface Clock {
   now(): Date;
+}
+
+/** A user's secrets, kept apart from the user row. Never logged. */
+export interface UserSecrets {
+  passwordHash: string | null;
+  otpSecret: string | null;
+}
+
+/** One resource as stored: its canonical proto-JSON item, plus secrets for human users. */
+export interface StoredResource {
+  item: JsonObject;
+  secrets?: UserSecrets;
+  /** The org the stored row belongs to (filled by lookups, ignored on writes). */
+  orgId?: string;
+}
+
+/** Writes resources of one org inside the org's transaction. */
+export interface ResourceWriter {
+  /** Which of these references exist in the database, as `${kind}:${id}` keys. */
+  existingRefs(refs: readonly Ref[]): Promise<Set<string>>;
+  /** The stored resources that have the same key as any of `items`. */
+  findExisting(kind: string, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;
+  /**
+   * Inserts many rows at once. Rows that collide with a unique rule (a taken user name, a
+   * verified domain of another org) are not inserted; their indexes in `rows` are returned.
+   */
+  insert(kind: string, orgId: string, rows: readonly StoredResource[]): Promise<{ conflicts: number[] }>;
+  /** Replaces the stored resource with the same key. */
+  replace(kind: string, orgId: string, row: StoredResource): Promise<void>;
+  /** The user-name uniqueness scope of an org, given its (already written) domain policy. */
+  userNameScope(orgId: string): Promise<string>;
+  /** Runs `work` in a savepoint: if it throws, only its writes are rolled back. */
+  savepoint<T>(work: (writer: ResourceWriter) => Promise<T>): Promise<T>;
+}
+
+/** Reads resources for export. */
+export interface ResourceReader {
+  /** All org ids, in a stable order. */
+  orgIds(): Promise<string[]>;
+  /** Streams one kind of one org, in key order; secrets only when asked for. */
+  read(kind: string, orgId: string, secrets: { passwords: boolean; otp: boolean }): AsyncIterable<StoredResource>;
+}
+
+export interface ResourceTransactions {
+  /** One transaction per org and pass; with `rollback`, nothing is kept (dry run). */
+  write<T>(signal: AbortSignal, options: { rollback: boolean }, work: (writer: ResourceWriter) => Promise<T>): Promise<T>;
+  /** A consistent snapshot (REPEATABLE READ, read only) for a whole export. */
+  read<T>(signal: AbortSignal, work: (reader: ResourceReader) => Promise<T>): Promise<T>;
 }

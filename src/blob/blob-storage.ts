@@ -13,7 +13,10 @@ export interface BlobStorageFor<K extends BlobTarget['kind']> {
   read(target: TargetOf<K>, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
-export function createBlobStorage(adapters: { gcs: BlobStorageFor<'gcs'>; local: BlobStorageFor<'local'> }): BlobStorage {
+export function createBlobStorage(adapters: {
+  gcs: BlobStorageFor<'gcs'>;
+  local: BlobStorageFor<'local'>;
+}): BlobStorage {
   return {
     write(target, chunks, signal) {
       return target.kind === 'gcs'

@@ -52,7 +52,9 @@ function classify({ status, code, message }: Facts): [ErrorKind, string, string]
   if (status === 404) return ['NotFound', 'BLOB-gcs-not-found', 'GCS bucket or object not found'];
   if (status === 400) return ['InvalidArgument', 'BLOB-gcs-rejected', 'GCS rejected the request'];
   if (status === 401) return ['Unauthenticated', 'BLOB-gcs-unauthenticated', 'GCS did not accept the service account'];
-  if (status === 403) return ['PermissionDenied', 'BLOB-gcs-denied', 'the service account may not access this GCS object'];
+  if (status === 403) {
+    return ['PermissionDenied', 'BLOB-gcs-denied', 'the service account may not access this GCS object'];
+  }
   if (status === 412) return ['FailedPrecondition', 'BLOB-gcs-precondition', 'GCS precondition failed'];
   if (status === 408 || status === 429 || (status !== undefined && status >= 500)) {
     return ['Unavailable', 'BLOB-gcs-unavailable', `GCS answered HTTP ${status}`];
@@ -68,7 +70,13 @@ function collect(error: unknown): Facts {
   let current: unknown = error;
   // Walk `cause` a few levels: the status or system code may sit on a wrapped error.
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const e = current as { code?: unknown; status?: unknown; response?: { status?: unknown }; message?: unknown; cause?: unknown };
+    const e = current as {
+      code?: unknown;
+      status?: unknown;
+      response?: { status?: unknown };
+      message?: unknown;
+      cause?: unknown;
+    };
     facts.status ??= httpStatus(e.code) ?? httpStatus(e.status) ?? httpStatus(e.response?.status);
     if (typeof e.code === 'string') facts.code ??= e.code;
     if (facts.message === '' && typeof e.message === 'string') facts.message = e.message;

@@ -72,12 +72,14 @@ export function createGcsBlobStorage(options: GcsBlobStorageOptions = {}): BlobS
         validation: 'crc32c',
       });
       const done = finished(upload);
-      done.catch(() => undefined);
+      // If the upload fails while `chunks` is still producing, stop waiting for the producer.
+      const uploadFailed = new AbortController();
+      done.catch(() => uploadFailed.abort());
       // Destroying with an error (not without) is what makes the SDK abort its in-flight request.
       const onAbort = () => upload.destroy(blobDeadline());
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        for await (const chunk of abortable(chunks, signal)) {
+        for await (const chunk of abortable(chunks, AbortSignal.any([signal, uploadFailed.signal]))) {
           if (!upload.write(chunk)) await Promise.race([once(upload, 'drain'), done]);
         }
         upload.end();

@@ -28,6 +28,7 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
       const relative = checkRelative(target);
       let temp: string | undefined;
       let file: FileHandle | undefined;
+      let sourceFailed = false;
       try {
         await mkdir(options.exportDir, { recursive: true });
         const root = await realpath(options.exportDir);
@@ -35,14 +36,25 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
         const directory = path.dirname(destination);
         // Check before mkdir (a symlinked ancestor must not make us create directories
         // elsewhere) and after it (the tree may have changed in between).
-        await assertInside(root, await nearestExisting(directory), target);
+        assertInside(root, await nearestExisting(directory), target);
         await mkdir(directory, { recursive: true });
-        await assertInside(root, await realpath(directory), target);
+        assertInside(root, await realpath(directory), target);
 
         temp = path.join(directory, `.${path.basename(destination)}.${randomUUID()}.tmp`);
         // 0600: exports can hold password hashes and OTP secrets.
         file = await open(temp, 'wx', 0o600);
-        for await (const chunk of abortable(chunks, signal)) await writeAll(file, chunk);
+        const source = abortable(chunks, signal);
+        while (true) {
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await source.next();
+          } catch (e) {
+            sourceFailed = true;
+            throw e;
+          }
+          if (next.done) break;
+          await writeAll(file, next.value);
+        }
         await file.sync();
         await file.close();
         file = undefined;
@@ -53,7 +65,8 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
         await file?.close().catch(() => undefined);
         if (temp !== undefined) await unlink(temp).catch(() => undefined);
         if (signal.aborted) throw blobDeadline();
-        throw mapFsError(e, target);
+        // An error from `chunks` belongs to the caller's producer: pass it on unchanged.
+        throw sourceFailed ? e : mapFsError(e, target);
       }
     },
 
@@ -64,7 +77,7 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
       try {
         const root = await realpath(options.importDir);
         const source = await realpath(path.join(root, relative));
-        await assertInside(root, source, target);
+        assertInside(root, source, target);
         file = await open(source, 'r');
         while (true) {
           if (signal.aborted) throw blobDeadline();
@@ -88,14 +101,13 @@ function checkRelative(target: TargetOf<'local'>): string {
   const raw = target.path;
   if (raw === '' || raw.includes('\0') || path.isAbsolute(raw)) throw badPath();
   const normalized = path.normalize(raw);
-  if (normalized === '.' || normalized === '..' || normalized.startsWith(`..${path.sep}`) || normalized.endsWith(path.sep)) {
-    throw badPath();
-  }
+  const climbs = normalized === '..' || normalized.startsWith(`..${path.sep}`);
+  if (climbs || normalized === '.' || normalized.endsWith(path.sep)) throw badPath();
   return normalized;
 }
 
 /** `candidate` must be a real path (symlinks resolved) inside `root`, or the root itself. */
-async function assertInside(root: string, candidate: string, target: TargetOf<'local'>): Promise<void> {
+function assertInside(root: string, candidate: string, target: TargetOf<'local'>): void {
   if (candidate !== root && !candidate.startsWith(root + path.sep)) throw badPath(target);
 }
 

@@ -48,3 +48,4 @@ export const unavailable = (id: string, message: string, cause?: unknown) =>
   new DomainError('Unavailable', id, message, { cause });
 export const deadlineExceeded = (id: string, message: string, details?: Record<string, unknown>) =>
   new DomainError('DeadlineExceeded', id, message, details === undefined ? undefined : { details });
+export const resourceExhausted = (id: string, message: string) => new DomainError('ResourceExhausted', id, message);

@@ -25,3 +25,16 @@ export function stringsAt(obj: JsonObject, path: string): string[] {
   const v = valueAt(obj, path);
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
+
+/** JSON text with object keys sorted: equal values give equal strings, whatever the key order. */
+export function canonicalJson(value: Json | undefined): string {
+  if (value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isJsonObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

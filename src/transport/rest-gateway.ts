@@ -1,6 +1,6 @@
 import { getOption, hasOption, type DescMethod, type DescService, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
-import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import { createAsyncIterable, type UniversalHandler } from '@connectrpc/connect/protocol';
 import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
@@ -121,7 +121,9 @@ export function createRestGateway(options: {
     uReq.method = 'POST';
     uReq.header.set('content-type', 'application/json');
     uReq.header.delete('content-length');
-    const uRes = await handler({ ...uReq, url: new URL(handler.requestPath, url).toString() });
+    // As bytes, not the parsed object: connect-es parses a pre-parsed body without the router's jsonOptions (ignoreUnknownFields).
+    const body = createAsyncIterable([new TextEncoder().encode(JSON.stringify(message))]);
+    const uRes = await handler({ ...uReq, body, url: new URL(handler.requestPath, url).toString() });
     if (uRes.status === 200) {
       await universalResponseToNodeResponse(uRes, res);
       return true;

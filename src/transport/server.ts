@@ -45,7 +45,8 @@ export async function listen(
       socket.pause();
       socket.unshift(buffered);
       (isH2 ? h2 : h1).emit('connection', socket);
-      socket.resume();
+      // http2 takes the buffered bytes and reads the socket natively; resuming the JS stream would steal frames.
+      if (!isH2) socket.resume();
     };
     socket.on('data', onData);
   });

@@ -14,6 +14,8 @@ export interface GcsEmulator {
   readonly host: string;
   /** Makes the next `count` API requests fail with `status`. */
   failNext(count: number, status?: number): Promise<void>;
+  /** Flips one byte in each of the next `count` download bodies (the hash header stays true). */
+  corruptNext(count: number): Promise<void>;
   /** Drops every bucket, object, upload session and injected failure. */
   reset(): Promise<void>;
   /** Kills the process; safe to call twice. */
@@ -68,6 +70,7 @@ export async function startGcsEmulator(): Promise<GcsEmulator> {
     url,
     host: new URL(url).host,
     failNext: (count, status = 503) => control(`fail-next?count=${count}&status=${status}`),
+    corruptNext: (count) => control(`corrupt-next?count=${count}`),
     reset: () => control('reset'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

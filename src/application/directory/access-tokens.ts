@@ -2,6 +2,7 @@ import { DEFAULT_TOKEN_LIFETIME_MS, newAccessToken } from '../../domain/access-t
 import { invalidArgument, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Clock, DirectoryStore, PersonalAccessToken } from '../ports.js';
+import { MAX_PAGE } from './orgs.js';
 
 export function createAccessTokenCommands(deps: { directory: DirectoryStore; clock: Clock }) {
   async function requireUserInOrg(orgId: string, userId: string) {
@@ -31,7 +32,7 @@ export function createAccessTokenCommands(deps: { directory: DirectoryStore; clo
 
     async listTokens(orgId: string, userId: string, page: { offset: number; limit: number; asc: boolean }) {
       await requireUserInOrg(orgId, userId);
-      return deps.directory.listTokens(userId, page);
+      return deps.directory.listTokens(userId, { ...page, limit: page.limit <= 0 || page.limit > MAX_PAGE ? MAX_PAGE : page.limit });
     },
 
     async removeToken(orgId: string, userId: string, tokenId: string): Promise<void> {

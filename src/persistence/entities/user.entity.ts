@@ -15,8 +15,8 @@ export const UserSchema = defineEntity({
     userNameScope: p.string().length(64),
     state: p.string().length(32),
     payload: p.json<JsonObject>(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    changedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
+    changedAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp').onUpdate(() => new Date()),
   },
   uniques: [
     {
@@ -101,7 +101,7 @@ export const PatSchema = defineEntity({
     tokenHash: p.string().length(64).unique(),
     expiresAt: p.datetime(),
     scopes: p.json<string[]>(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
   },
 });
 export class Pat extends PatSchema.class {}

@@ -1,7 +1,9 @@
-import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import type { ServiceImpl } from '@connectrpc/connect';
 import type { AdminService } from '../../../gen/zitadel/admin_pb.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { createDirectoryHandlers } from './directory.handler.js';
+import { createExportHandler } from './export.handler.js';
+import { createImportHandler } from './import.handler.js';
 
 /** zitadel.admin.v1.AdminService: thin handlers, each one use case. */
 export function createAdminHandlers(uc: AdminUseCases): ServiceImpl<typeof AdminService> {
@@ -10,11 +12,7 @@ export function createAdminHandlers(uc: AdminUseCases): ServiceImpl<typeof Admin
     healthz: () => ({}),
     listOrgs: directory.listOrgs,
     addIAMMember: directory.addIAMMember,
-    exportData: () => {
-      throw new ConnectError('export is not available yet', Code.Unimplemented);
-    },
-    importData: () => {
-      throw new ConnectError('import is not available yet', Code.Unimplemented);
-    },
+    exportData: createExportHandler(uc),
+    importData: createImportHandler(uc),
   };
 }

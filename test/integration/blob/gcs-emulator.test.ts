@@ -27,13 +27,19 @@ afterAll(async () => {
 beforeEach(() => emulator.reset());
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
+/** The SDK's own CRC32C, the one it validates downloads with (`CRC32C.from` parses a 4-byte value). */
+const sdkCrc32c = (data: Buffer) => {
+  const crc = new CRC32C();
+  crc.update(data);
+  return crc.toString();
+};
 
 test('crc32c matches the Castagnoli check value and the SDK', () => {
   // RFC 3720 check value for "123456789" is 0xE3069283.
   expect(crc32cUpdate(0, Buffer.from('123456789'))).toBe(0xe3069283);
   const data = randomBytes(100_000);
   const split = crc32cUpdate(crc32cUpdate(0, data.subarray(0, 777)), data.subarray(777));
-  expect(crc32cBase64(split)).toBe(CRC32C.from(data).toString());
+  expect(crc32cBase64(split)).toBe(sdkCrc32c(data));
 });
 
 test('buckets: create, get, list, 409 on duplicate, delete', async () => {
@@ -62,14 +68,17 @@ test('multipart upload, then download validated against x-goog-hash (crc32c and 
     size: String(data.length),
     contentType: 'application/json',
     md5Hash: md5(data),
-    crc32c: CRC32C.from(data).toString(),
+    crc32c: sdkCrc32c(data),
     metadata: { k: 'v' },
   });
   expect((await file.download())[0].equals(data)).toBe(true);
   expect((await file.download({ validation: 'md5' }))[0].equals(data)).toBe(true);
 
+  await emulator.corruptNext(1);
+  await expect(file.download()).rejects.toMatchObject({ code: 'CONTENT_DOWNLOAD_MISMATCH' });
+
   const raw = await fetch(`${emulator.url}/storage/v1/b/b/o/${encodeURIComponent('dir/data.json')}?alt=media`);
-  expect(raw.headers.get('x-goog-hash')).toBe(`crc32c=${CRC32C.from(data).toString()},md5=${md5(data)}`);
+  expect(raw.headers.get('x-goog-hash')).toBe(`crc32c=${sdkCrc32c(data)},md5=${md5(data)}`);
 });
 
 test('media upload (uploadType=media) over plain HTTP', async () => {
@@ -134,7 +143,11 @@ test('an unfinished resumable session leaves no object', async () => {
   expect(chunk.headers.get('range')).toBe('bytes=0-9');
   expect((await storage.bucket('b').file('partial.json').exists())[0]).toBe(false);
 
-  const last = await fetch(session, { method: 'PUT', headers: { 'Content-Range': 'bytes 10-14/15' }, body: Buffer.alloc(5) });
+  const last = await fetch(session, {
+    method: 'PUT',
+    headers: { 'Content-Range': 'bytes 10-14/15' },
+    body: Buffer.alloc(5),
+  });
   expect(last.status).toBe(200);
   expect((await storage.bucket('b').file('partial.json').getMetadata())[0].size).toBe('15');
 });

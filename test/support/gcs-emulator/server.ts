@@ -8,6 +8,8 @@
  *
  * Test-only control endpoints (never counted as API requests):
  * - `POST /_emulator/fail-next?count=N&status=503`: the next N API requests answer `status`.
+ * - `POST /_emulator/corrupt-next?count=N`: the next N downloads flip one byte of the body but
+ *   keep the true `x-goog-hash`, to show that clients really check it.
  * - `POST /_emulator/reset`: forget every bucket, object, session and injected failure.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -56,7 +58,7 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
   }
   if (!hasObjectSegment) return bucketItem(state, req, res, bucket);
   if (objectName === undefined) return listObjects(req, res, url, bucket);
-  return objectItem(req, res, url, bucket, decodeURIComponent(objectName));
+  return objectItem(state, req, res, url, bucket, decodeURIComponent(objectName));
 }
 
 async function control(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL) {
@@ -73,6 +75,12 @@ async function control(state: EmulatorState, req: IncomingMessage, res: ServerRe
     }
     state.failNext = { count, status };
     return sendJson(res, 200, state.failNext);
+  }
+  if (req.method === 'POST' && url.pathname === '/_emulator/corrupt-next') {
+    const count = intParam(url, 'count') ?? 1;
+    if (count === null) return sendError(res, 400, 'invalid', 'count must be an integer');
+    state.corruptNext = count;
+    return sendJson(res, 200, { count });
   }
   if (req.method === 'GET' && url.pathname === '/_emulator/health') return sendJson(res, 200, { ok: true });
   return sendError(res, 404, 'notFound', `Unknown control endpoint: ${url.pathname}`);
@@ -94,7 +102,8 @@ async function buckets(state: EmulatorState, req: IncomingMessage, res: ServerRe
   }
   if (typeof name !== 'string' || name === '') return sendError(res, 400, 'required', 'bucket name is required');
   if (state.buckets.has(name)) {
-    return sendError(res, 409, 'conflict', 'Your previous request to create the named bucket succeeded and you already own it.');
+    const message = 'Your previous request to create the named bucket succeeded and you already own it.';
+    return sendError(res, 409, 'conflict', message);
   }
   return sendJson(res, 200, bucketJson(state.createBucket(name)));
 }
@@ -139,7 +148,14 @@ async function listObjects(req: IncomingMessage, res: ServerResponse, url: URL, 
   });
 }
 
-async function objectItem(req: IncomingMessage, res: ServerResponse, url: URL, bucket: StoredBucket, name: string) {
+async function objectItem(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  bucket: StoredBucket,
+  name: string,
+) {
   if ((await readBody(req)) === undefined) return;
   const object = bucket.objects.get(name);
   if (object === undefined) return notFound(res, `No such object: ${bucket.name}/${name}`);
@@ -149,10 +165,16 @@ async function objectItem(req: IncomingMessage, res: ServerResponse, url: URL, b
   }
   if (req.method !== 'GET') return sendError(res, 405, 'methodNotAllowed', `${req.method} on an object`);
   if (url.searchParams.get('alt') !== 'media') return sendJson(res, 200, objectJson(object, baseUrlOf(req)));
-  return download(req, res, object);
+  let body = object.data;
+  if (state.corruptNext > 0 && body.length > 0) {
+    state.corruptNext--;
+    body = Buffer.from(body);
+    body[0] = body[0]! ^ 0xff;
+  }
+  return download(req, res, object, body);
 }
 
-function download(req: IncomingMessage, res: ServerResponse, object: StoredObject): void {
+function download(req: IncomingMessage, res: ServerResponse, object: StoredObject, body: Buffer): void {
   const headers: Record<string, string | number> = {
     'Content-Type': object.contentType,
     // The SDK validates the body against these, but only when the stored encoding is declared.
@@ -170,11 +192,12 @@ function download(req: IncomingMessage, res: ServerResponse, object: StoredObjec
     const start = range[1] === '' ? Math.max(0, size - Number(range[2])) : Number(range[1]);
     const end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1);
     if (start >= size || start > end) return sendError(res, 416, 'requestedRangeNotSatisfiable', 'bad Range');
-    const slice = object.data.subarray(start, end + 1);
-    res.writeHead(206, { ...headers, 'Content-Length': slice.length, 'Content-Range': `bytes ${start}-${end}/${size}` });
+    const slice = body.subarray(start, end + 1);
+    const contentRange = `bytes ${start}-${end}/${size}`;
+    res.writeHead(206, { ...headers, 'Content-Length': slice.length, 'Content-Range': contentRange });
     res.end(slice);
     return;
   }
-  res.writeHead(200, { ...headers, 'Content-Length': object.data.length });
-  res.end(object.data);
+  res.writeHead(200, { ...headers, 'Content-Length': body.length });
+  res.end(body);
 }

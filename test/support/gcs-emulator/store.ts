@@ -50,6 +50,8 @@ export class EmulatorState {
   readonly sessions = new Map<string, UploadSession>();
   /** Injected failures: the next `count` API requests answer `status`. */
   failNext = { count: 0, status: 503 };
+  /** Injected corruption: the next `corruptNext` downloads get one byte flipped. */
+  corruptNext = 0;
   // Generations only need to be unique and increasing; a counter makes them deterministic.
   private generation = 1_000;
 
@@ -57,6 +59,7 @@ export class EmulatorState {
     this.buckets.clear();
     this.sessions.clear();
     this.failNext = { count: 0, status: 503 };
+    this.corruptNext = 0;
   }
 
   createBucket(name: string): StoredBucket {
@@ -110,7 +113,9 @@ export function objectJson(object: StoredObject, baseUrl: string) {
     kind: 'storage#object',
     id: `${object.bucket}/${object.name}/${object.generation}`,
     selfLink: `${baseUrl}/storage/v1/b/${object.bucket}/o/${encoded}`,
-    mediaLink: `${baseUrl}/download/storage/v1/b/${object.bucket}/o/${encoded}?generation=${object.generation}&alt=media`,
+    mediaLink:
+      `${baseUrl}/download/storage/v1/b/${object.bucket}/o/${encoded}` +
+      `?generation=${object.generation}&alt=media`,
     name: object.name,
     bucket: object.bucket,
     generation: String(object.generation),

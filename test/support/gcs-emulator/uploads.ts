@@ -56,7 +56,8 @@ export async function handleUpload(
       if (parsed === undefined) return sendError(res, 400, 'invalid', 'malformed multipart/related body');
       const name = url.searchParams.get('name') ?? stringOrUndefined(parsed.resource.name);
       if (!name) return sendError(res, 400, 'required', 'name is required');
-      const contentType = stringOrUndefined(parsed.resource.contentType) ?? parsed.dataType ?? 'application/octet-stream';
+      const contentType =
+        stringOrUndefined(parsed.resource.contentType) ?? parsed.dataType ?? 'application/octet-stream';
       const metadata = stringMap(parsed.resource.metadata);
       store(state, req, res, { bucket, name, data: parsed.data, contentType, metadata, ifGenerationMatch });
       return;
@@ -124,7 +125,8 @@ async function putChunk(state: EmulatorState, req: IncomingMessage, res: ServerR
     final = range.total === session.size;
   } else {
     if (range.start > session.size) {
-      return sendError(res, 400, 'invalid', `chunk starts at ${range.start}, but only ${session.size} bytes were received`);
+      const message = `chunk starts at ${range.start}, but only ${session.size} bytes were received`;
+      return sendError(res, 400, 'invalid', message);
     }
     // Bytes the client re-sent after a retry are already here.
     const fresh = body.subarray(session.size - range.start);
@@ -194,7 +196,9 @@ function checkClientHashes(header: string | string[] | undefined, data: Buffer):
         : type === 'md5'
           ? createHash('md5').update(data).digest('base64')
           : undefined;
-    if (actual !== undefined && actual !== value) return `${type} mismatch: client sent ${value}, server computed ${actual}`;
+    if (actual !== undefined && actual !== value) {
+      return `${type} mismatch: client sent ${value}, server computed ${actual}`;
+    }
   }
   return undefined;
 }

@@ -1,13 +1,13 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123145746 extends Migration {
+export class Migration20261123150404 extends Migration {
 
-  override name = 'Migration20261123145746';
+  override name = 'Migration20261123150404';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table "instance" ("id" varchar(32) not null, "default_org_id" varchar(64) not null, "admin_user_id" varchar(64) not null, "created_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create table "instance" ("id" varchar(32) not null, "default_org_id" varchar(64) not null, "admin_user_id" varchar(64) not null, "created_at" timestamptz not null default current_timestamp, primary key ("id"));`);
 
-    this.addSql(`create table "org" ("id" varchar(64) not null, "name" varchar(200) not null, "state" varchar(32) not null, "payload" jsonb not null, "created_at" timestamptz not null, "changed_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create table "org" ("id" varchar(64) not null, "name" varchar(200) not null, "state" varchar(32) not null, "payload" jsonb not null, "created_at" timestamptz not null default current_timestamp, "changed_at" timestamptz not null default current_timestamp, primary key ("id"));`);
     this.addSql(`create unique index org_name_unique on org (lower(name));`);
 
     this.addSql(`create table "idp" ("id" varchar(64) not null, "org_id" varchar(64) not null, "type" varchar(16) not null, "payload" jsonb not null, primary key ("id"));`);
@@ -42,11 +42,11 @@ export class Migration20261123145746 extends Migration {
 
     this.addSql(`create table "trigger_action" ("org_id" varchar(64) not null, "flow_type" varchar(64) not null, "trigger_type" varchar(64) not null, "payload" jsonb not null, primary key ("org_id", "flow_type", "trigger_type"));`);
 
-    this.addSql(`create table "users" ("id" varchar(64) not null, "org_id" varchar(64) not null, "type" varchar(16) not null, "user_name" varchar(200) not null, "user_name_scope" varchar(64) not null, "state" varchar(32) not null, "payload" jsonb not null, "created_at" timestamptz not null, "changed_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create table "users" ("id" varchar(64) not null, "org_id" varchar(64) not null, "type" varchar(16) not null, "user_name" varchar(200) not null, "user_name_scope" varchar(64) not null, "state" varchar(32) not null, "payload" jsonb not null, "created_at" timestamptz not null default current_timestamp, "changed_at" timestamptz not null default current_timestamp, primary key ("id"));`);
     this.addSql(`create index "users_org_id_index" on "users" ("org_id");`);
     this.addSql(`create unique index users_user_name_unique on users (user_name_scope, lower(user_name));`);
 
-    this.addSql(`create table "pat" ("id" varchar(64) not null, "user_id" varchar(64) not null, "token_hash" varchar(64) not null, "expires_at" timestamptz not null, "scopes" jsonb not null, "created_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create table "pat" ("id" varchar(64) not null, "user_id" varchar(64) not null, "token_hash" varchar(64) not null, "expires_at" timestamptz not null, "scopes" jsonb not null, "created_at" timestamptz not null default current_timestamp, primary key ("id"));`);
     this.addSql(`create index "pat_user_id_index" on "pat" ("user_id");`);
     this.addSql(`alter table "pat" add constraint "pat_token_hash_unique" unique ("token_hash");`);
 

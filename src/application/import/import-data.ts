@@ -1,0 +1,302 @@
+import { DomainError, isDomainError, resourceExhausted } from '../../domain/errors.js';
+import { canonicalJson, type JsonObject, stringAt } from '../../domain/json.js';
+import { ORG_KIND, RESOURCE_KINDS, type Ref, type ResourceKind } from '../../domain/resources/kinds.js';
+import { type PreparedResource, prepareResource } from '../../domain/resources/prepare.js';
+import type { BlobStorage, BlobTarget, ResourceTransactions, ResourceWriter, StoredResource } from '../ports.js';
+import { checkDeadline, deadlineError } from './deadline.js';
+import { type ImportReport, type ItemResult, isSuccess } from './import-report.js';
+
+/** What to do when a resource exists with different content. */
+export type ConflictPolicy = 'fail' | 'skip' | 'overwrite';
+
+/** Inline DataOrgs, or a blob (GCS object, local file) and how to decode it. */
+export type ImportSource =
+  | { kind: 'inline'; orgs: readonly JsonObject[] }
+  | { kind: 'blob'; target: BlobTarget; decode(bytes: Uint8Array): JsonObject[] };
+
+export interface ImportCommand {
+  /** DataOrg items in the zitadel.admin.v1 JSON shape (v1 input is normalised before). */
+  source: ImportSource;
+  conflictPolicy: ConflictPolicy;
+  /** Report what would happen, write nothing. */
+  dryRun: boolean;
+  signal: AbortSignal;
+}
+
+export interface ImportDeps {
+  tx: ResourceTransactions;
+  blobs: BlobStorage;
+  /** Largest import file read from a blob. */
+  maxFileBytes: number;
+  hasher: { hash(plain: string): Promise<string>; verify(plain: string, encoded: string): Promise<boolean> };
+}
+
+/** Rows per multi-row insert: big enough to amortise round trips, small enough to retry one by one. */
+const CHUNK = 1000;
+
+const refKey = (r: Ref) => `${r.kind}:${r.id}`;
+const errorText = (e: unknown) =>
+  isDomainError(e) ? `${e.message} (${e.id})` : e instanceof Error ? e.message : 'unexpected error';
+
+/**
+ * Imports orgs in ZITADEL's three passes (org-local resources, cross-org grants, members).
+ * Each org and pass is one transaction; each batch of rows a savepoint, retried row by row
+ * when it fails, so one bad resource never takes its neighbours down. Every resource ends in
+ * the report: created, unchanged, updated, skipped (with the dependency that failed) or failed.
+ */
+export function createImporter(deps: ImportDeps) {
+  return async function importData(cmd: ImportCommand): Promise<ImportReport> {
+    const results: ItemResult[] = [];
+    /** ref key → undefined when present, else why it is not. */
+    const known = new Map<string, string | undefined>();
+    const committed = () => ({
+      committed: results.filter(isSuccess).length,
+      failed: results.filter((r) => !isSuccess(r)).length,
+    });
+
+    const runPass = async (writer: ResourceWriter, org: JsonObject, pass: 1 | 2 | 3) => {
+      const orgId = stringAt(org, 'orgId');
+      const pending: ItemResult[] = [];
+      const pendingKnown = new Map<string, string | undefined>();
+      const session = new OrgSession(deps, cmd, writer, orgId, pending, (key) =>
+        pendingKnown.has(key) ? { found: true, why: pendingKnown.get(key) } : known.has(key) ? { found: true, why: known.get(key) } : { found: false },
+      );
+      if (pass === 1) {
+        const head: JsonObject = { org: org.org ?? {} };
+        if (org.orgState !== undefined) head.orgState = org.orgState;
+        await session.importKind(ORG_KIND, [head]);
+      }
+      for (const kind of RESOURCE_KINDS) {
+        if (kind.pass !== pass) continue;
+        const value = org[kind.field];
+        const items = kind.repeated ? (Array.isArray(value) ? value : []) : value ? [value] : [];
+        checkDeadline(cmd.signal, committed);
+        await session.importKind(kind, items as JsonObject[]);
+      }
+      return { pending, provides: session.provided };
+    };
+
+    const keep = (outcome: Awaited<ReturnType<typeof runPass>>) => {
+      results.push(...outcome.pending);
+      for (const [k, v] of outcome.provides) known.set(k, v);
+    };
+
+    const orgs = (await loadOrgs(deps, cmd)).filter((org) => {
+      if (stringAt(org, 'orgId')) return true;
+      results.push({ orgId: '', type: 'org', id: '', outcome: 'failed', message: 'orgId is required', item: {} });
+      return false;
+    });
+
+    try {
+      if (cmd.dryRun) {
+        // One transaction for everything, rolled back: later passes can see earlier ones.
+        await deps.tx.write(cmd.signal, { rollback: true }, async (writer) => {
+          for (const pass of [1, 2, 3] as const) {
+            for (const org of orgs) keep(await writer.savepoint((w) => runPass(w, org, pass)));
+          }
+        });
+      } else {
+        for (const pass of [1, 2, 3] as const) {
+          for (const org of orgs) {
+            checkDeadline(cmd.signal, committed);
+            keep(await deps.tx.write(cmd.signal, { rollback: false }, (w) => runPass(w, org, pass)));
+          }
+        }
+      }
+    } catch (e) {
+      if (cmd.signal.aborted) throw deadlineError(cmd.signal, { ...committed(), results: summary(results) });
+      throw e;
+    }
+    return { results, dryRun: cmd.dryRun };
+  };
+}
+
+async function loadOrgs(deps: ImportDeps, cmd: ImportCommand): Promise<readonly JsonObject[]> {
+  if (cmd.source.kind === 'inline') return cmd.source.orgs;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of deps.blobs.read(cmd.source.target, cmd.signal)) {
+    size += chunk.length;
+    if (size > deps.maxFileBytes) {
+      throw resourceExhausted('IMPORT-file-size', `import file is larger than the configured limit of ${deps.maxFileBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return cmd.source.decode(Buffer.concat(chunks));
+}
+
+function summary(results: ItemResult[]) {
+  return results.filter(isSuccess).map((r) => `${r.type}:${r.id}`);
+}
+
+interface Candidate {
+  id: string;
+  prepared: PreparedResource;
+  original: JsonObject;
+}
+
+/** Imports the kinds of one org inside one transaction. */
+class OrgSession {
+  /** What this session made present (undefined) or failed to (reason). */
+  readonly provided = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly deps: ImportDeps,
+    private readonly cmd: ImportCommand,
+    private readonly writer: ResourceWriter,
+    private readonly orgId: string,
+    private readonly pending: ItemResult[],
+    private readonly lookupOuter: (key: string) => { found: boolean; why?: string | undefined },
+  ) {}
+
+  private lookup(key: string) {
+    return this.provided.has(key) ? { found: true, why: this.provided.get(key) } : this.lookupOuter(key);
+  }
+
+  private record(kind: ResourceKind, c: { id: string; original: JsonObject; item?: JsonObject }, outcome: ItemResult['outcome'], message?: string) {
+    const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: c.item ?? c.original };
+    if (message !== undefined) result.message = message;
+    this.pending.push(result);
+    const why = outcome === 'failed' || outcome === 'skipped' ? `${kind.type} ${c.id} was not imported` : undefined;
+    for (const ref of kind.provides?.(c.item ?? c.original, this.orgId) ?? []) this.provided.set(refKey(ref), why);
+  }
+
+  async importKind(kind: ResourceKind, items: readonly JsonObject[]): Promise<void> {
+    if (items.length === 0) return;
+    const candidates = await this.checkReferences(kind, this.prepareAll(kind, items));
+    const inserts: Candidate[] = [];
+    const replaces: Candidate[] = [];
+    const existing = await this.existingById(kind, candidates);
+    for (const c of candidates) {
+      const stored = existing.get(c.id);
+      if (!stored) {
+        inserts.push(c);
+        continue;
+      }
+      if (stored.orgId !== undefined && stored.orgId !== this.orgId) {
+        this.record(kind, c, 'failed', `${kind.type} ${c.id} already exists in another organisation (IMPORT-other-org)`);
+      } else if (await this.sameAs(c, stored)) {
+        this.record(kind, { ...c, item: c.prepared.item }, 'unchanged');
+      } else if (this.cmd.conflictPolicy === 'overwrite') {
+        replaces.push(c);
+      } else if (this.cmd.conflictPolicy === 'skip') {
+        this.record(kind, { ...c, item: stored.item }, 'skipped', 'exists with different content; kept as it is (conflict policy skip)');
+      } else {
+        this.record(kind, c, 'failed', `${kind.type} ${c.id} already exists with different content (IMPORT-conflict)`);
+      }
+    }
+    await this.hashPasswords([...inserts, ...replaces]);
+    for (let i = 0; i < inserts.length; i += CHUNK) {
+      checkDeadline(this.cmd.signal, () => ({}));
+      await this.insertChunk(kind, inserts.slice(i, i + CHUNK));
+    }
+    for (const c of replaces) {
+      try {
+        await this.writer.savepoint((w) => w.replace(kind.type, this.orgId, this.stored(c)));
+        this.record(kind, { ...c, item: c.prepared.item }, 'updated');
+      } catch (e) {
+        if (this.cmd.signal.aborted) throw e;
+        this.record(kind, c, 'failed', errorText(e));
+      }
+    }
+  }
+
+  private prepareAll(kind: ResourceKind, items: readonly JsonObject[]): Candidate[] {
+    const seen = new Set<string>();
+    const out: Candidate[] = [];
+    for (const original of items) {
+      const id = kind.id(original, this.orgId);
+      try {
+        const prepared = prepareResource(kind, original);
+        if (seen.has(id)) throw new DomainError('InvalidArgument', 'IMPORT-duplicate', `${kind.type} ${id} appears twice in this import`);
+        seen.add(id);
+        out.push({ id, prepared, original });
+      } catch (e) {
+        if (!isDomainError(e)) throw e;
+        this.record(kind, { id, original }, 'failed', errorText(e));
+      }
+    }
+    return out;
+  }
+
+  /** Drops (and reports) candidates whose references failed or do not exist. */
+  private async checkReferences(kind: ResourceKind, candidates: Candidate[]): Promise<Candidate[]> {
+    const unresolved: Ref[] = [];
+    for (const c of candidates) {
+      for (const r of kind.refs(c.prepared.item, this.orgId)) if (!this.lookup(refKey(r)).found) unresolved.push(r);
+    }
+    const inDb = unresolved.length ? await this.writer.existingRefs(unresolved) : new Set<string>();
+    return candidates.filter((c) => {
+      for (const r of kind.refs(c.prepared.item, this.orgId)) {
+        const key = refKey(r);
+        const state = this.lookup(key);
+        if (state.found && state.why !== undefined) {
+          this.record(kind, c, 'skipped', `depends on ${r.kind} ${r.id}: ${state.why}`);
+          return false;
+        }
+        if (!state.found && !inDb.has(key)) {
+          this.record(kind, c, 'failed', `refers to ${r.kind.replace('_', ' ')} ${r.id}, which does not exist (IMPORT-reference)`);
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  private async existingById(kind: ResourceKind, candidates: Candidate[]): Promise<Map<string, StoredResource>> {
+    const map = new Map<string, StoredResource>();
+    for (let i = 0; i < candidates.length; i += CHUNK) {
+      const found = await this.writer.findExisting(kind.type, this.orgId, candidates.slice(i, i + CHUNK).map((c) => c.prepared.item));
+      for (const s of found) map.set(kind.id(s.item, s.orgId ?? this.orgId), s);
+    }
+    return map;
+  }
+
+  private async sameAs(c: Candidate, stored: StoredResource): Promise<boolean> {
+    if (canonicalJson(c.prepared.item) !== canonicalJson(stored.item)) return false;
+    const mine = c.prepared.secrets;
+    if (!mine) return true;
+    const theirs = stored.secrets ?? { passwordHash: null, otpSecret: null };
+    if (mine.otpSecret !== theirs.otpSecret) return false;
+    if (c.prepared.plaintextPassword !== undefined) {
+      return theirs.passwordHash !== null && this.deps.hasher.verify(c.prepared.plaintextPassword, theirs.passwordHash);
+    }
+    return mine.passwordHash === theirs.passwordHash;
+  }
+
+  private async hashPasswords(candidates: Candidate[]) {
+    for (const c of candidates) {
+      const plain = c.prepared.plaintextPassword;
+      if (plain === undefined || !c.prepared.secrets) continue;
+      // Imported plaintext is hashed with our own algorithm; the password policy is not applied
+      // on import on purpose (ZITADEL does the same): users keep the password they had.
+      c.prepared.secrets.passwordHash = await this.deps.hasher.hash(plain);
+    }
+  }
+
+  private stored(c: Candidate): StoredResource {
+    return c.prepared.secrets ? { item: c.prepared.item, secrets: c.prepared.secrets } : { item: c.prepared.item };
+  }
+
+  private async insertChunk(kind: ResourceKind, chunk: Candidate[]) {
+    try {
+      const { conflicts } = await this.writer.savepoint((w) => w.insert(kind.type, this.orgId, chunk.map((c) => this.stored(c))));
+      const conflicted = new Set(conflicts);
+      chunk.forEach((c, i) => {
+        if (conflicted.has(i)) {
+          this.record(kind, c, 'failed', `${kind.type} ${c.id} conflicts with an existing resource: its id or a unique name is taken (IMPORT-unique)`);
+        } else {
+          this.record(kind, { ...c, item: c.prepared.item }, 'created');
+        }
+      });
+    } catch (e) {
+      if (this.cmd.signal.aborted) throw e;
+      if (chunk.length === 1) {
+        this.record(kind, chunk[0] as Candidate, 'failed', errorText(e));
+        return;
+      }
+      // Something in the batch broke a rule the pre-checks did not see: find it row by row.
+      for (const c of chunk) await this.insertChunk(kind, [c]);
+    }
+  }
+}

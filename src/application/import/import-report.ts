@@ -1,0 +1,24 @@
+import type { JsonObject } from '../../domain/json.js';
+
+/** What happened to one resource of an import. */
+export type Outcome = 'created' | 'unchanged' | 'updated' | 'skipped' | 'failed';
+
+export interface ItemResult {
+  orgId: string;
+  /** ImportDataError.type, e.g. "human_user". */
+  type: string;
+  /** ZITADEL's composite id, e.g. "projectId_roleKey". */
+  id: string;
+  outcome: Outcome;
+  /** Why it failed or was skipped. */
+  message?: string;
+  /** The canonical item (without secrets), for success lists. */
+  item: JsonObject;
+}
+
+export interface ImportReport {
+  results: ItemResult[];
+  dryRun: boolean;
+}
+
+export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';

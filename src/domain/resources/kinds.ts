@@ -1,0 +1,298 @@
+import { type JsonObject, stringAt, stringsAt } from '../json.js';
+
+/**
+ * Every resource an org carries in ZITADEL's DataOrg, as one table. Import, export and the
+ * report all walk this list instead of repeating one code path per resource (ZITADEL's
+ * import.go has ~25 near-identical functions; a copy-paste bug there files action ids under
+ * project roles).
+ */
+
+/** Kinds other resources can point at. */
+export type RefKind = 'org' | 'user' | 'project' | 'project_role' | 'app' | 'project_grant' | 'action' | 'idp';
+
+export interface Ref {
+  kind: RefKind;
+  id: string;
+}
+
+export interface ResourceKind {
+  /** ImportDataError.type, as ZITADEL reports it. */
+  readonly type: string;
+  /** JSON name of the field in zitadel.admin.v1.DataOrg. */
+  readonly field: string;
+  /** DataOrg field number: export writes fields in this order, as protojson does. */
+  readonly fieldNumber: number;
+  /** false for the per-org singletons (policies). */
+  readonly repeated: boolean;
+  /**
+   * ZITADEL imports in three passes over all orgs: org-local resources, then cross-org
+   * grants, then members. A later pass can refer to any org created by an earlier one.
+   */
+  readonly pass: 1 | 2 | 3;
+  /** The composite id reported for this resource (ZITADEL's format). */
+  id(item: JsonObject, orgId: string): string;
+  /** What must exist before this resource can. */
+  refs(item: JsonObject, orgId: string): Ref[];
+  /** What this resource, once present, lets others refer to. */
+  provides?(item: JsonObject, orgId: string): Ref[];
+}
+
+const orgRef = (orgId: string): Ref[] => [{ kind: 'org', id: orgId }];
+const userRef = (id: string): Ref => ({ kind: 'user', id });
+const projectRef = (id: string): Ref => ({ kind: 'project', id });
+
+function policy(type: string, field: string, fieldNumber: number): ResourceKind {
+  return { type, field, fieldNumber, repeated: false, pass: 1, id: (_i, orgId) => orgId, refs: (_i, orgId) => orgRef(orgId) };
+}
+
+function text(type: string, field: string, fieldNumber: number): ResourceKind {
+  return {
+    type,
+    field,
+    fieldNumber,
+    repeated: true,
+    pass: 1,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'language')}`,
+    refs: (_i, orgId) => orgRef(orgId),
+  };
+}
+
+function roleRefs(projectId: string, roleKeys: string[]): Ref[] {
+  return roleKeys.map((key) => ({ kind: 'project_role', id: `${projectId}_${key}` }));
+}
+
+/** In import order. The org head itself (orgId, org, orgState) is handled before these. */
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  policy('domain_policy', 'domainPolicy', 4),
+  {
+    type: 'domain',
+    field: 'domains',
+    fieldNumber: 34,
+    repeated: true,
+    pass: 1,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'domainName')}`,
+    refs: (_i, orgId) => orgRef(orgId),
+  },
+  policy('label_policy', 'labelPolicy', 5),
+  policy('lockout_policy', 'lockoutPolicy', 6),
+  {
+    type: 'oidc_idp',
+    field: 'oidcIdps',
+    fieldNumber: 31,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'idpId'),
+    refs: (_i, orgId) => orgRef(orgId),
+    provides: (i) => [{ kind: 'idp', id: stringAt(i, 'idpId') }],
+  },
+  {
+    type: 'jwt_idp',
+    field: 'jwtIdps',
+    fieldNumber: 32,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'idpId'),
+    refs: (_i, orgId) => orgRef(orgId),
+    provides: (i) => [{ kind: 'idp', id: stringAt(i, 'idpId') }],
+  },
+  policy('login_policy', 'loginPolicy', 7),
+  policy('password_complexity_policy', 'passwordComplexityPolicy', 8),
+  policy('privacy_policy', 'privacyPolicy', 9),
+  text('login_texts', 'loginTexts', 24),
+  text('init_message', 'initMessages', 25),
+  text('password_reset_message', 'passwordResetMessages', 26),
+  text('verify_email_message', 'verifyEmailMessages', 27),
+  text('verify_phone_message', 'verifyPhoneMessages', 28),
+  text('domain_claimed_message', 'domainClaimedMessages', 29),
+  text('passwordless_registration_message', 'passwordlessRegistrationMessages', 30),
+  text('verify_sms_otp_message', 'verifySmsOtpMessages', 37),
+  text('verify_email_otp_message', 'verifyEmailOtpMessages', 38),
+  text('invite_user_message', 'inviteUserMessages', 39),
+  {
+    type: 'human_user',
+    field: 'humanUsers',
+    fieldNumber: 14,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'userId'),
+    refs: (_i, orgId) => orgRef(orgId),
+    provides: (i) => [userRef(stringAt(i, 'userId'))],
+  },
+  {
+    type: 'machine_user',
+    field: 'machineUsers',
+    fieldNumber: 15,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'userId'),
+    refs: (_i, orgId) => orgRef(orgId),
+    provides: (i) => [userRef(stringAt(i, 'userId'))],
+  },
+  {
+    type: 'user_metadata',
+    field: 'userMetadata',
+    fieldNumber: 23,
+    repeated: true,
+    pass: 1,
+    id: (i) => `${stringAt(i, 'id')}_${stringAt(i, 'key')}`,
+    refs: (i) => [userRef(stringAt(i, 'id'))],
+  },
+  {
+    type: 'machine_user_key',
+    field: 'machineKeys',
+    fieldNumber: 36,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'keyId'),
+    refs: (i) => [userRef(stringAt(i, 'userId'))],
+  },
+  {
+    type: 'user_link',
+    field: 'userLinks',
+    fieldNumber: 33,
+    repeated: true,
+    pass: 1,
+    id: (i) => `${stringAt(i, 'userId')}_${stringAt(i, 'idpId')}`,
+    refs: (i) => [userRef(stringAt(i, 'userId'))],
+  },
+  {
+    type: 'project',
+    field: 'projects',
+    fieldNumber: 10,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'projectId'),
+    refs: (_i, orgId) => orgRef(orgId),
+    provides: (i) => [projectRef(stringAt(i, 'projectId'))],
+  },
+  {
+    type: 'oidc_app',
+    field: 'oidcApps',
+    fieldNumber: 13,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'appId'),
+    refs: (i) => [projectRef(stringAt(i, 'app.projectId'))],
+    provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
+  },
+  {
+    type: 'api_app',
+    field: 'apiApps',
+    fieldNumber: 12,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'appId'),
+    refs: (i) => [projectRef(stringAt(i, 'app.projectId'))],
+    provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
+  },
+  {
+    type: 'app_key',
+    field: 'appKeys',
+    fieldNumber: 35,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'id'),
+    refs: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
+  },
+  {
+    type: 'action',
+    field: 'actions',
+    fieldNumber: 17,
+    repeated: true,
+    pass: 1,
+    id: (i) => stringAt(i, 'actionId'),
+    refs: (_i, orgId) => orgRef(orgId),
+    provides: (i) => [{ kind: 'action', id: stringAt(i, 'actionId') }],
+  },
+  {
+    type: 'project_role',
+    field: 'projectRoles',
+    fieldNumber: 11,
+    repeated: true,
+    pass: 1,
+    id: (i) => `${stringAt(i, 'projectId')}_${stringAt(i, 'roleKey')}`,
+    refs: (i) => [projectRef(stringAt(i, 'projectId'))],
+    provides: (i) => roleRefs(stringAt(i, 'projectId'), [stringAt(i, 'roleKey')]),
+  },
+  {
+    type: 'trigger_action',
+    field: 'triggerActions',
+    fieldNumber: 16,
+    repeated: true,
+    pass: 2,
+    id: (i) => `${stringAt(i, 'flowType')}_${stringAt(i, 'triggerType')}`,
+    refs: (i, orgId) => [...orgRef(orgId), ...stringsAt(i, 'actionIds').map((id): Ref => ({ kind: 'action', id }))],
+  },
+  {
+    type: 'project_grant',
+    field: 'projectGrants',
+    fieldNumber: 18,
+    repeated: true,
+    pass: 2,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'projectGrant.projectId')}_${stringAt(i, 'projectGrant.grantedOrgId')}`,
+    refs: (i) => [
+      projectRef(stringAt(i, 'projectGrant.projectId')),
+      { kind: 'org', id: stringAt(i, 'projectGrant.grantedOrgId') },
+      ...roleRefs(stringAt(i, 'projectGrant.projectId'), stringsAt(i, 'projectGrant.roleKeys')),
+    ],
+    provides: (i) => [{ kind: 'project_grant', id: stringAt(i, 'grantId') }],
+  },
+  {
+    type: 'user_grant',
+    field: 'userGrants',
+    fieldNumber: 19,
+    repeated: true,
+    pass: 2,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'userId')}`,
+    refs: (i) => [
+      userRef(stringAt(i, 'userId')),
+      projectRef(stringAt(i, 'projectId')),
+      ...(stringAt(i, 'projectGrantId') ? [{ kind: 'project_grant', id: stringAt(i, 'projectGrantId') } as Ref] : []),
+      ...roleRefs(stringAt(i, 'projectId'), stringsAt(i, 'roleKeys')),
+    ],
+  },
+  {
+    type: 'org_member',
+    field: 'orgMembers',
+    fieldNumber: 20,
+    repeated: true,
+    pass: 3,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'userId')}`,
+    refs: (i, orgId) => [...orgRef(orgId), userRef(stringAt(i, 'userId'))],
+  },
+  {
+    type: 'project_grant_member',
+    field: 'projectGrantMembers',
+    fieldNumber: 22,
+    repeated: true,
+    pass: 3,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'grantId')}_${stringAt(i, 'userId')}`,
+    refs: (i) => [{ kind: 'project_grant', id: stringAt(i, 'grantId') }, userRef(stringAt(i, 'userId'))],
+  },
+  {
+    type: 'project_member',
+    field: 'projectMembers',
+    fieldNumber: 21,
+    repeated: true,
+    pass: 3,
+    id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'userId')}`,
+    refs: (i) => [projectRef(stringAt(i, 'projectId')), userRef(stringAt(i, 'userId'))],
+  },
+];
+
+export const KIND_BY_TYPE: ReadonlyMap<string, ResourceKind> = new Map(RESOURCE_KINDS.map((k) => [k.type, k]));
+
+/** Export order: protojson writes fields by number. */
+export const EXPORT_ORDER: readonly ResourceKind[] = [...RESOURCE_KINDS].sort((a, b) => a.fieldNumber - b.fieldNumber);
+
+/** The org itself: the head of a DataOrg (orgId, org.name, orgState). */
+export const ORG_KIND: ResourceKind = {
+  type: 'org',
+  field: 'org',
+  fieldNumber: 3,
+  repeated: false,
+  pass: 1,
+  id: (_i, orgId) => orgId,
+  refs: () => [],
+  provides: (_i, orgId) => [{ kind: 'org', id: orgId }],
+};

@@ -1,0 +1,223 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import type {
+  ResourceReader,
+  ResourceTransactions,
+  ResourceWriter,
+  UserSecrets,
+} from '../../application/ports.js';
+import type { JsonObject } from '../../domain/json.js';
+import type { Ref } from '../../domain/resources/kinds.js';
+import { userNameScope } from '../../domain/user-name-scope.js';
+import type { Database } from '../orm.js';
+import { REF_TABLES, RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
+
+const PAGE = 2000;
+const SECRET_KINDS = new Set(['human_user']);
+
+function tableOf(kind: string): ResourceTable {
+  const t = RESOURCE_TABLES[kind];
+  if (!t) throw new Error(`no table for resource kind ${kind}`);
+  return t;
+}
+
+const q = (name: string) => `"${name}"`;
+const recordType = (t: ResourceTable, names: string[]) =>
+  names.map((n) => `${q(n)} ${t.columns.find((c) => c.name === n)?.type ?? 'text'}`).join(', ');
+const whereSql = (t: ResourceTable, alias: string) =>
+  Object.entries(t.where).map(([col, value]) => `${alias}.${q(col)} = '${value.replace(/'/g, "''")}'`);
+
+function rowOf(t: ResourceTable, item: JsonObject, orgId: string, ctx: RowContext): Record<string, unknown> {
+  return Object.fromEntries(t.columns.map((c) => [c.name, c.value(item, orgId, ctx)]));
+}
+
+function secretsOf(row: { password_hash?: string | null; otp_secret?: string | null }): UserSecrets {
+  return { passwordHash: row.password_hash ?? null, otpSecret: row.otp_secret ?? null };
+}
+
+function createWriter(em: EntityManager): ResourceWriter {
+  const run = <T>(sql: string, params: unknown[] = []) =>
+    em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  const ctxCache = new Map<string, RowContext>();
+
+  async function contextOf(orgId: string): Promise<RowContext> {
+    let ctx = ctxCache.get(orgId);
+    if (!ctx) {
+      ctx = { userNameScope: await writer.userNameScope(orgId) };
+      ctxCache.set(orgId, ctx);
+    }
+    return ctx;
+  }
+
+  async function writeSecrets(kind: string, ids: string[], secrets: UserSecrets[]) {
+    if (!SECRET_KINDS.has(kind) || ids.length === 0) return;
+    const rows = ids.map((id, i) => ({ user_id: id, password_hash: secrets[i]?.passwordHash ?? null, otp_secret: secrets[i]?.otpSecret ?? null }));
+    await run(
+      `insert into user_secret (user_id, password_hash, otp_secret)
+       select user_id, password_hash, otp_secret from jsonb_to_recordset(?::jsonb) as r(user_id text, password_hash text, otp_secret text)
+       on conflict (user_id) do update set password_hash = excluded.password_hash, otp_secret = excluded.otp_secret`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  const writer: ResourceWriter = {
+    async existingRefs(refs: readonly Ref[]) {
+      const found = new Set<string>();
+      const byKind = new Map<string, Set<string>>();
+      for (const r of refs) {
+        if (!byKind.has(r.kind)) byKind.set(r.kind, new Set());
+        byKind.get(r.kind)?.add(r.id);
+      }
+      for (const [kind, ids] of byKind) {
+        const t = REF_TABLES[kind];
+        if (!t) continue;
+        const rows = await run<{ id: string }>(
+          `select ${t.idExpr} as id from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text(?::jsonb))`,
+          [JSON.stringify([...ids])],
+        );
+        for (const r of rows) found.add(`${kind}:${r.id}`);
+      }
+      return found;
+    },
+
+    async findExisting(kind, orgId, items) {
+      const t = tableOf(kind);
+      const ctx = await contextOf(orgId);
+      const keys = items.map((i) => {
+        const row = rowOf(t, i, orgId, ctx);
+        return Object.fromEntries(t.key.map((k) => [k, row[k]]));
+      });
+      const withSecrets = SECRET_KINDS.has(kind);
+      const rows = await run<{ payload: JsonObject; owner: string; password_hash?: string | null; otp_secret?: string | null }>(
+        `select t.payload, t.${q(t.orgColumn)} as owner${withSecrets ? ', s.password_hash, s.otp_secret' : ''}
+         from ${q(t.table)} t
+         join jsonb_to_recordset(?::jsonb) as k(${recordType(t, t.key)}) on ${t.key.map((k) => `t.${q(k)} = k.${q(k)}`).join(' and ')}
+         ${withSecrets ? 'left join user_secret s on s.user_id = t.id' : ''}
+         ${whereSql(t, 't').length ? `where ${whereSql(t, 't').join(' and ')}` : ''}`,
+        [JSON.stringify(keys)],
+      );
+      return rows.map((r) =>
+        withSecrets ? { item: r.payload, orgId: r.owner, secrets: secretsOf(r) } : { item: r.payload, orgId: r.owner },
+      );
+    },
+
+    async insert(kind, orgId, rows) {
+      if (rows.length === 0) return { conflicts: [] };
+      const t = tableOf(kind);
+      const ctx = await contextOf(orgId);
+      const records: Record<string, unknown>[] = rows.map((r, index) => ({ ...rowOf(t, r.item, orgId, ctx), __index: index }));
+      const cols = t.columns.map((c) => c.name);
+      const inserted = await run<{ __index: number }>(
+        `with r as (select * from jsonb_to_recordset(?::jsonb) as r(${recordType(t, cols)}, "__index" int)),
+         ins as (
+           insert into ${q(t.table)} (${cols.map(q).join(', ')})
+           select ${cols.map(q).join(', ')} from r order by "__index"
+           on conflict do nothing
+           returning ${t.key.map(q).join(', ')}
+         )
+         select r."__index" from r join ins on ${t.key.map((k) => `r.${q(k)} = ins.${q(k)}`).join(' and ')}`,
+        [JSON.stringify(records)],
+      );
+      const ok = new Set(inserted.map((r) => r.__index));
+      const keptIds = [...ok].map((i) => String(records[i]?.id ?? ''));
+      await writeSecrets(
+        kind,
+        keptIds,
+        [...ok].map((i) => rows[i]?.secrets ?? { passwordHash: null, otpSecret: null }),
+      );
+      return { conflicts: rows.map((_r, i) => i).filter((i) => !ok.has(i)) };
+    },
+
+    async replace(kind, orgId, row) {
+      const t = tableOf(kind);
+      const record = rowOf(t, row.item, orgId, await contextOf(orgId));
+      const cols = t.columns.map((c) => c.name).filter((c) => !t.key.includes(c));
+      await run(
+        `update ${q(t.table)} t set ${cols.map((c) => `${q(c)} = r.${q(c)}`).join(', ')}
+         from jsonb_to_recordset(?::jsonb) as r(${recordType(t, t.columns.map((c) => c.name))})
+         where ${t.key.map((k) => `t.${q(k)} = r.${q(k)}`).join(' and ')}`,
+        [JSON.stringify([record])],
+      );
+      if (row.secrets) await writeSecrets(kind, [String(record.id)], [row.secrets]);
+    },
+
+    async userNameScope(orgId) {
+      const rows = await run<{ payload: JsonObject }>(
+        `select payload from org_setting where org_id = ? and kind = 'domain_policy' and language = ''`,
+        [orgId],
+      );
+      return userNameScope(orgId, rows[0]?.payload);
+    },
+
+    savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager))),
+  };
+  return writer;
+}
+
+function createReader(em: EntityManager): ResourceReader {
+  const run = <T>(sql: string, params: unknown[] = []) =>
+    em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  return {
+    async orgIds() {
+      return (await run<{ id: string }>('select id from org order by id')).map((r) => r.id);
+    },
+
+    async *read(kind, orgId, secrets) {
+      const t = tableOf(kind);
+      const withSecrets = SECRET_KINDS.has(kind) && (secrets.passwords || secrets.otp);
+      const secretCols = withSecrets
+        ? `, ${secrets.passwords ? 's.password_hash' : 'null as password_hash'}, ${secrets.otp ? 's.otp_secret' : 'null as otp_secret'}`
+        : '';
+      const keyList = t.key.map((k) => `t.${q(k)}`).join(', ');
+      let after: unknown[] | null = null;
+      for (;;) {
+        const conditions = [`t.${q(t.orgColumn)} = ?`, ...whereSql(t, 't')];
+        const params: unknown[] = [orgId];
+        if (after) {
+          conditions.push(`(${keyList}) > (${after.map(() => '?').join(', ')})`);
+          params.push(...after);
+        }
+        const rows = await run<Record<string, unknown> & { payload: JsonObject }>(
+          `select t.payload, ${t.key.map((k) => `t.${q(k)} as ${q(`k_${k}`)}`).join(', ')}${secretCols}
+           from ${q(t.table)} t ${withSecrets ? 'left join user_secret s on s.user_id = t.id' : ''}
+           where ${conditions.join(' and ')} order by ${keyList} limit ${PAGE}`,
+          params,
+        );
+        for (const r of rows) {
+          yield withSecrets ? { item: r.payload, secrets: secretsOf(r as never) } : { item: r.payload };
+        }
+        if (rows.length < PAGE) return;
+        const last = rows[rows.length - 1] as Record<string, unknown>;
+        after = t.key.map((k) => last[`k_${k}`]);
+      }
+    },
+  };
+}
+
+/** Transactions for import (one per org and pass) and export (one snapshot). */
+export function createResourceTransactions(db: Database): ResourceTransactions {
+  return {
+    async write(signal, options, work) {
+      const rollback = new Error('dry run: rolled back');
+      try {
+        return await db.em().transactional(
+          async (em) => {
+            const result = await work(createWriter(em as unknown as EntityManager));
+            if (options.rollback) throw Object.assign(rollback, { result });
+            return result;
+          },
+          { signal },
+        );
+      } catch (e) {
+        if (e === rollback) return (rollback as Error & { result: never }).result;
+        throw e;
+      }
+    },
+
+    read: (signal, work) =>
+      db.em().transactional((em) => work(createReader(em as unknown as EntityManager)), {
+        isolationLevel: 'repeatable read',
+        readOnly: true,
+        signal,
+      }),
+  };
+}

@@ -1,0 +1,42 @@
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import type { HandlerContext } from '@connectrpc/connect';
+import type { BlobTarget } from '../../application/ports.js';
+import { invalidArgument, DomainError } from '../../domain/errors.js';
+import { type ExportDataRequest, ExportDataResponseSchema } from '../../../gen/zitadel/admin_pb.js';
+import { callSignal } from '../call-signal.js';
+import type { AdminUseCases } from '../use-cases.js';
+
+function targetsOf(req: ExportDataRequest): BlobTarget[] {
+  const targets: BlobTarget[] = [];
+  if (req.s3Output && (req.s3Output.bucket || req.s3Output.path)) {
+    throw new DomainError('InvalidArgument', 'EXPORT-s3', 's3_output is not supported by idport; use gcs_output or local_output');
+  }
+  if (req.localOutput) {
+    if (!req.localOutput.path) throw invalidArgument('EXPORT-local-path', 'local_output.path is required');
+    targets.push({ kind: 'local', path: req.localOutput.path });
+  }
+  if (req.gcsOutput) {
+    const { bucket, path, serviceaccountJson } = req.gcsOutput;
+    if (!bucket || !path) throw invalidArgument('EXPORT-gcs-target', 'gcs_output needs bucket and path');
+    if (!serviceaccountJson) throw invalidArgument('EXPORT-gcs-credentials', 'gcs_output.serviceaccount_json is required');
+    targets.push({ kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson });
+  }
+  return targets;
+}
+
+/** ExportData: request → export use case → ExportDataResponse. */
+export function createExportHandler(uc: AdminUseCases) {
+  return async function exportData(req: ExportDataRequest, ctx: HandlerContext) {
+    const result = await uc.exportData({
+      orgIds: req.orgIds,
+      excludedOrgIds: req.excludedOrgIds,
+      withPasswords: req.withPasswords,
+      withOtp: req.withOtp,
+      toResponse: req.responseOutput,
+      targets: targetsOf(req),
+      signal: callSignal(ctx, req.timeout),
+    });
+    if (result.json === undefined) return create(ExportDataResponseSchema);
+    return fromJson(ExportDataResponseSchema, JSON.parse(result.json) as JsonValue);
+  };
+}

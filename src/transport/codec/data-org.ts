@@ -1,0 +1,95 @@
+import { fromJson, toJson, type JsonObject as PbJsonObject, type JsonValue } from '@bufbuild/protobuf';
+import { ImportDataOrgSchema as AdminImportDataOrgSchema, type ImportDataOrg as AdminImportDataOrg } from '../../../gen/zitadel/admin_pb.js';
+import { ImportDataOrgSchema as V1ImportDataOrgSchema, type ImportDataOrg as V1ImportDataOrg } from '../../../gen/zitadel/v1_pb.js';
+import { invalidArgument } from '../../domain/errors.js';
+import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+
+/** Which DataOrg message an export file or inline payload holds. */
+export type DataOrgShape = 'admin' | 'v1';
+
+const JSON_OUT = { alwaysEmitImplicit: false } as const;
+
+/** admin.v1 DataOrgs as canonical proto-JSON (the shape the application works on). */
+export function adminOrgsToJson(msg: AdminImportDataOrg): JsonObject[] {
+  const json = toJson(AdminImportDataOrgSchema, msg, JSON_OUT) as JsonObject;
+  return (json.orgs ?? []) as JsonObject[];
+}
+
+/** v1 DataOrgs, moved into the admin.v1 shape (see normaliseV1Org). */
+export function v1OrgsToJson(msg: V1ImportDataOrg): JsonObject[] {
+  const json = toJson(V1ImportDataOrgSchema, msg, JSON_OUT) as JsonObject;
+  return ((json.orgs ?? []) as JsonObject[]).map(normaliseV1Org);
+}
+
+/**
+ * zitadel.v1.v1.DataOrg differs from the admin one in a few fields: `iamPolicy` instead of
+ * `domainPolicy`, and login-policy factors and IdPs as separate lists. Everything else has the
+ * same JSON names, so the rest carries over as is.
+ */
+export function normaliseV1Org(org: JsonObject): JsonObject {
+  const { iamPolicy, secondFactors, multiFactors, idps, ...rest } = org;
+  const out: JsonObject = { ...rest };
+  if (isJsonObject(iamPolicy) && out.domainPolicy === undefined) {
+    out.domainPolicy = iamPolicy.userLoginMustBeDomain === true ? { userLoginMustBeDomain: true } : {};
+  }
+  const extra: JsonObject = {};
+  const types = (list: Json | undefined) => (Array.isArray(list) ? list.map((f) => (isJsonObject(f) ? (f.type ?? null) : null)) : []);
+  if (Array.isArray(secondFactors) && secondFactors.length) extra.secondFactors = types(secondFactors);
+  if (Array.isArray(multiFactors) && multiFactors.length) extra.multiFactors = types(multiFactors);
+  if (Array.isArray(idps) && idps.length) extra.idps = idps;
+  if (Object.keys(extra).length) {
+    const policy = isJsonObject(out.loginPolicy) ? out.loginPolicy : {};
+    out.loginPolicy = { ...policy, ...Object.fromEntries(Object.entries(extra).filter(([k]) => policy[k] === undefined)) };
+  }
+  return out;
+}
+
+/**
+ * Decodes an export file (the `{"orgs":[…]}` JSON that ExportData writes) as either shape.
+ * Unknown fields are ignored, as ZITADEL does; anything else malformed is INVALID_ARGUMENT.
+ */
+export function decodeExportFile(bytes: Uint8Array, shape: DataOrgShape): JsonObject[] {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as JsonValue;
+  } catch {
+    throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON (truncated or not an export?)');
+  }
+  if (!isJsonObject(json as Json) || !Array.isArray((json as PbJsonObject).orgs)) {
+    throw invalidArgument('IMPORT-file-shape', 'the import file must be an export: a JSON object with an "orgs" array');
+  }
+  try {
+    return shape === 'admin'
+      ? adminOrgsToJson(fromJson(AdminImportDataOrgSchema, json, { ignoreUnknownFields: true }))
+      : v1OrgsToJson(fromJson(V1ImportDataOrgSchema, json, { ignoreUnknownFields: true }));
+  } catch (e) {
+    throw invalidArgument('IMPORT-file-shape', `the import file is not a ${shape} DataOrg export: ${(e as Error).message}`);
+  }
+}
+
+const ADMIN_ONLY = ['domainPolicy', 'verifySmsOtpMessages', 'verifyEmailOtpMessages', 'orgState'];
+const V1_ONLY = ['iamPolicy', 'secondFactors', 'multiFactors', 'idps'];
+
+/**
+ * The migration guide embeds an ExportData response (admin.v1 DataOrgs) as `data_orgsv1`.
+ * Parsed as v1, its admin-only fields (domain policy, OTP message texts) would be dropped as
+ * unknown. When the JSON uses admin-only names and no v1-only ones, it is read as `data_orgs`
+ * instead; every other field has the same JSON name in both messages, so nothing else changes.
+ */
+export function routeAdminShapedV1(body: PbJsonObject): PbJsonObject {
+  const key = 'data_orgsv1' in body ? 'data_orgsv1' : 'dataOrgsv1' in body ? 'dataOrgsv1' : undefined;
+  if (!key) return body;
+  const value = body[key];
+  const orgs = isJsonObject(value as Json) ? (value as PbJsonObject).orgs : undefined;
+  if (!Array.isArray(orgs)) return body;
+  const has = (names: string[]) => orgs.some((o) => isJsonObject(o as Json) && names.some((n) => n in (o as PbJsonObject)));
+  const numericTriggers = orgs.some(
+    (o) =>
+      isJsonObject(o as Json) &&
+      Array.isArray((o as PbJsonObject).triggerActions) &&
+      ((o as PbJsonObject).triggerActions as JsonValue[]).some((t) => isJsonObject(t as Json) && /^\d+$/.test(String((t as PbJsonObject).flowType))),
+  );
+  if (!(has(ADMIN_ONLY) || numericTriggers) || has(V1_ONLY)) return body;
+  const { [key]: data, ...rest } = body;
+  return { ...rest, dataOrgs: data ?? null };
+}
