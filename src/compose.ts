@@ -64,9 +64,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
           tx: resources,
           blobs,
           hasher: createPasswordHasher(config.passwordHash),
-          maxFileBytes: config.maxImportFileBytes,
         }),
-      }),
+      }, { maxOrgBytes: config.maxImportOrgBytes }),
       management: createManagementHandlers({
         machineUsers: createMachineUserCommands({ directory }),
         accessTokens: createAccessTokenCommands({ directory, clock }),

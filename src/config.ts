@@ -11,8 +11,8 @@ export interface Config {
   exportDir: string;
   importDir: string;
   maxRequestBytes: number;
-  /** Largest import file read from GCS or the import directory. */
-  maxImportFileBytes: number;
+  /** Largest single org in an import file (each org is parsed as one JSON value). */
+  maxImportOrgBytes: number;
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
   logLevel: 'error' | 'warn' | 'info';
@@ -49,8 +49,9 @@ export function loadConfig(env: Env = process.env): Config {
     exportDir: resolve(env.IDPORT_EXPORT_DIR ?? resolve(home, 'exports')),
     importDir: resolve(env.IDPORT_IMPORT_DIR ?? resolve(home, 'imports')),
     maxRequestBytes: int(env, 'IDPORT_MAX_REQUEST_BYTES', 64 * 1024 * 1024),
-    // V8 strings top out near 512 MiB, and the file is parsed as one JSON document.
-    maxImportFileBytes: int(env, 'IDPORT_MAX_IMPORT_FILE_BYTES', 480 * 1024 * 1024),
+    // Files are streamed org by org; one org is parsed as one string, and V8 strings top out
+    // near 512 MiB.
+    maxImportOrgBytes: int(env, 'IDPORT_MAX_IMPORT_ORG_BYTES', 480 * 1024 * 1024),
     passwordHash: {
       algorithm,
       cost: int(env, 'IDPORT_PASSWORD_HASH_COST', algorithm === 'bcrypt' ? 10 : 15),

@@ -193,6 +193,16 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
       );
     });
 
+    // As ZITADEL: PERMISSION_DENIED "Organisation doesn't exist" (AUTH-Bs7Ds), even for an instance owner.
+    test('for an org (x-zitadel-orgid) that does not exist, even for an IAM_OWNER', async () => {
+      const user = await machineUser(['IAM_OWNER']);
+      expectFailure(
+        await call(mgmt.addMachineUser, { userName: uniqueName('ghost'), name: 'x' }, { token: user.token, orgId: 'no-such-org' }),
+        Code.PermissionDenied,
+        protocol,
+      );
+    });
+
     test('but an IAM_OWNER may act on the default org named explicitly', async () => {
       const user = await machineUser(['IAM_OWNER']);
       const listed = expectOk(await call(mgmt.listPersonalAccessTokens, { userId: user.userId }, { token: user.token, orgId: defaultOrgId }));

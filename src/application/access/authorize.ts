@@ -31,6 +31,10 @@ export function createAuthorizer(deps: { directory: DirectoryStore; clock: Clock
     if (req.orgScope) {
       orgId = req.orgScope.requestedOrgId ?? (await deps.directory.getInstance())?.defaultOrgId ?? null;
       if (orgId === null) throw permissionDenied('AUTH-no-org', 'no organisation context');
+      // As ZITADEL (AUTH-Bs7Ds): naming an org that does not exist is a permission problem.
+      if (req.orgScope.requestedOrgId !== null && !(await deps.directory.getOrg(orgId))) {
+        throw permissionDenied('AUTH-org-missing', "organisation doesn't exist");
+      }
     }
     if (!hasPermission(principal, req.permission, orgId ?? undefined)) {
       throw permissionDenied('AUTH-permission', `missing permission ${req.permission}`);

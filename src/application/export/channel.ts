@@ -1,30 +1,41 @@
 /**
  * A one-producer, one-consumer async queue with backpressure: `push` resolves once the
- * consumer has taken the chunk, so a slow sink slows the producer instead of filling memory.
+ * consumer has taken the value, so a slow consumer slows the producer instead of filling
+ * memory. `close(error)` ends the consumer's iteration with that error.
  */
 export function createChannel<T>() {
-  const queue: T[] = [];
-  let waiting: ((r: IteratorResult<T>) => void) | undefined;
-  let taken: (() => void) | undefined;
-  let done = false;
-  let failure: unknown;
+  const queue: { value: T; taken: () => void }[] = [];
+  let waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  let closed = false;
+  let failure: { error: unknown } | undefined;
+
+  const settleWaiter = () => {
+    if (!waiter) return;
+    const w = waiter;
+    const next = queue.shift();
+    if (next) {
+      waiter = undefined;
+      next.taken();
+      w.resolve({ value: next.value, done: false });
+    } else if (failure) {
+      waiter = undefined;
+      w.reject(failure.error);
+    } else if (closed) {
+      waiter = undefined;
+      w.resolve({ value: undefined, done: true });
+    }
+  };
 
   const iterable: AsyncIterable<T> = {
     [Symbol.asyncIterator]: () => ({
-      next(): Promise<IteratorResult<T>> {
-        taken?.();
-        taken = undefined;
-        if (failure !== undefined) return Promise.reject(failure);
-        const value = queue.shift();
-        if (value !== undefined) return Promise.resolve({ value, done: false });
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => {
-          waiting = resolve;
-        });
-      },
-      return(): Promise<IteratorResult<T>> {
-        done = true;
-        taken?.();
+      next: () =>
+        new Promise<IteratorResult<T>>((resolve, reject) => {
+          waiter = { resolve, reject };
+          settleWaiter();
+        }),
+      return: () => {
+        closed = true;
+        for (const item of queue.splice(0)) item.taken();
         return Promise.resolve({ value: undefined, done: true });
       },
     }),
@@ -33,25 +44,16 @@ export function createChannel<T>() {
   return {
     iterable,
     push(value: T): Promise<void> {
-      if (done) return Promise.resolve();
-      if (waiting) {
-        const w = waiting;
-        waiting = undefined;
-        w({ value, done: false });
-        return new Promise((resolve) => {
-          taken = resolve;
-        });
-      }
-      queue.push(value);
-      return new Promise((resolve) => {
-        taken = resolve;
+      if (closed) return Promise.resolve();
+      return new Promise<void>((taken) => {
+        queue.push({ value, taken });
+        settleWaiter();
       });
     },
     close(error?: unknown) {
-      done = true;
-      if (error !== undefined) failure = error;
-      waiting?.(error !== undefined ? Promise.reject(error) as never : { value: undefined, done: true });
-      waiting = undefined;
+      if (error !== undefined && !closed) failure = { error };
+      closed = true;
+      settleWaiter();
     },
   };
 }

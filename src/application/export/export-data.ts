@@ -1,20 +1,13 @@
-import { deadlineExceeded, invalidArgument, notFound } from '../../domain/errors.js';
-import type { JsonObject } from '../../domain/json.js';
-import { EXPORT_ORDER } from '../../domain/resources/kinds.js';
-import { withSecrets } from '../../domain/resources/prepare.js';
-import type { BlobStorage, BlobTarget, ResourceReader, ResourceTransactions } from '../ports.js';
+import { invalidArgument } from '../../domain/errors.js';
+import type { BlobStorage, BlobTarget, ResourceTransactions } from '../ports.js';
 import { createChannel } from './channel.js';
+import { type ExportPart, type ExportSelection, exportDeadline, exportJson, exportParts, selectOrgs } from './export-parts.js';
 
-export interface ExportCommand {
-  orgIds: readonly string[];
-  excludedOrgIds: readonly string[];
-  withPasswords: boolean;
-  withOtp: boolean;
+export interface ExportCommand extends ExportSelection {
   /** Return the JSON to the caller. */
   toResponse: boolean;
   /** Also write it to these blobs (GCS, local file). */
   targets: readonly BlobTarget[];
-  signal: AbortSignal;
 }
 
 export interface ExportResult {
@@ -25,12 +18,14 @@ export interface ExportResult {
 
 const encoder = new TextEncoder();
 /** Bytes per chunk handed to sinks: large enough for few syscalls, small enough for flat memory. */
-const FLUSH_BYTES = 256 * 1024;
+const FLUSH_CHARS = 256 * 1024;
+/** Resources read per batch. */
+const BATCH = 1000;
 
 /**
  * Exports the selected orgs as ZITADEL's ExportDataResponse JSON (`{"orgs":[DataOrg…]}`),
- * read from one consistent snapshot and streamed: the JSON is written chunk by chunk to every
- * target at once, and only held whole in memory when the caller wants it in the response.
+ * read from one consistent snapshot and streamed: chunks go to every target as they are made,
+ * and the JSON is only held whole in memory when the caller wants it in the response.
  */
 export function createExporter(deps: { tx: ResourceTransactions; blobs: BlobStorage }) {
   return async function exportData(cmd: ExportCommand): Promise<ExportResult> {
@@ -46,27 +41,26 @@ export function createExporter(deps: { tx: ResourceTransactions; blobs: BlobStor
         });
         // A sink that fails early must stop the producer instead of leaving it blocked.
         const sinkFailure = Promise.all(sinks.map((s) => s.done)).then(() => new Promise<never>(() => {}));
-        const parts: string[] = [];
-        let buffered: string[] = [];
+        sinkFailure.catch(() => {});
+        const response: string[] = [];
+        let pending: string[] = [];
         let size = 0;
         const flush = async () => {
-          if (buffered.length === 0) return;
-          const text = buffered.join('');
-          buffered = [];
+          const text = pending.join('');
+          pending = [];
           size = 0;
-          if (cmd.toResponse) parts.push(text);
-          if (sinks.length) {
+          if (cmd.toResponse) response.push(text);
+          if (sinks.length && text) {
             const bytes = encoder.encode(text);
             await Promise.race([Promise.all(sinks.map((s) => s.channel.push(bytes))), sinkFailure]);
           }
         };
-        const write = async (text: string) => {
-          buffered.push(text);
-          size += text.length;
-          if (size >= FLUSH_BYTES) await flush();
-        };
         try {
-          await writeExport(reader, orgIds, cmd, write);
+          for await (const text of exportJson(exportParts(reader, orgIds, cmd, BATCH))) {
+            pending.push(text);
+            size += text.length;
+            if (size >= FLUSH_CHARS) await flush();
+          }
           await flush();
           for (const s of sinks) s.channel.close();
         } catch (e) {
@@ -76,55 +70,31 @@ export function createExporter(deps: { tx: ResourceTransactions; blobs: BlobStor
         }
         await Promise.all(sinks.map((s) => s.done));
         const result: ExportResult = { orgCount: orgIds.length };
-        if (cmd.toResponse) result.json = parts.join('');
+        if (cmd.toResponse) result.json = response.join('');
         return result;
       });
     } catch (e) {
-      if (cmd.signal.aborted) throw deadlineExceeded('EXPORT-deadline', 'deadline exceeded before the export was complete');
+      if (cmd.signal.aborted) throw exportDeadline();
       throw e;
     }
   };
 }
 
-async function selectOrgs(reader: ResourceReader, cmd: ExportCommand): Promise<string[]> {
-  const all = await reader.orgIds();
-  const existing = new Set(all);
-  const unknown = [...new Set([...cmd.orgIds, ...cmd.excludedOrgIds])].filter((id) => !existing.has(id));
-  if (unknown.length > 0) throw notFound('EXPORT-org-not-found', `organisations not found: ${unknown.join(', ')}`);
-  const excluded = new Set(cmd.excludedOrgIds);
-  const wanted = cmd.orgIds.length ? new Set(cmd.orgIds) : existing;
-  return all.filter((id) => wanted.has(id) && !excluded.has(id));
-}
-
-async function writeExport(
-  reader: ResourceReader,
-  orgIds: string[],
-  cmd: ExportCommand,
-  write: (text: string) => Promise<void>,
-) {
-  const secrets = { passwords: cmd.withPasswords, otp: cmd.withOtp };
-  await write('{"orgs":[');
-  for (const [n, orgId] of orgIds.entries()) {
-    if (cmd.signal.aborted) throw deadlineExceeded('EXPORT-deadline', 'deadline exceeded before the export was complete');
-    let head: JsonObject = {};
-    for await (const row of reader.read('org', orgId, secrets)) head = row.item;
-    await write(`${n ? ',' : ''}{"orgId":${JSON.stringify(orgId)},"org":${JSON.stringify(head.org ?? {})}`);
-    for (const kind of EXPORT_ORDER) {
-      let count = 0;
-      for await (const row of reader.read(kind.type, orgId, secrets)) {
-        const item = row.secrets ? withSecrets(row.item, row.secrets) : row.item;
-        if (!kind.repeated) {
-          await write(`,${JSON.stringify(kind.field)}:${JSON.stringify(item)}`);
-          continue;
-        }
-        await write(`${count++ ? ',' : `,${JSON.stringify(kind.field)}:[`}${JSON.stringify(item)}`);
-      }
-      if (kind.repeated && count) await write(']');
-    }
-    // Always written (protojson writes a set enum): it also marks the file as admin-shaped for
-    // importers that receive it as data_orgsv1 (see transport/codec/data-org.ts).
-    await write(`,"orgState":${JSON.stringify(head.orgState ?? 'ORG_STATE_ACTIVE')}`);
-    await write('}');
-  }
-  await write(']}');
+/**
+ * The same export as a stream of parts (for server-streaming RPCs): the snapshot transaction
+ * stays open while the consumer reads, and backpressure flows to the database reads.
+ */
+export function createExportStreamer(deps: { tx: ResourceTransactions }) {
+  return function streamExport(sel: ExportSelection, batch: number): AsyncIterable<ExportPart> {
+    const channel = createChannel<ExportPart>();
+    deps.tx
+      .read(sel.signal, async (reader) => {
+        for await (const part of exportParts(reader, await selectOrgs(reader, sel), sel, batch)) await channel.push(part);
+      })
+      .then(
+        () => channel.close(),
+        (e) => channel.close(sel.signal.aborted ? exportDeadline() : e),
+      );
+    return channel.iterable;
+  };
 }

@@ -1,4 +1,4 @@
-import { DomainError, isDomainError, resourceExhausted } from '../../domain/errors.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
 import { canonicalJson, type JsonObject, stringAt } from '../../domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type Ref, type ResourceKind } from '../../domain/resources/kinds.js';
 import { type PreparedResource, prepareResource } from '../../domain/resources/prepare.js';
@@ -9,10 +9,22 @@ import { type ImportReport, type ItemResult, isSuccess } from './import-report.j
 /** What to do when a resource exists with different content. */
 export type ConflictPolicy = 'fail' | 'skip' | 'overwrite';
 
-/** Inline DataOrgs, or a blob (GCS object, local file) and how to decode it. */
+/**
+ * DataOrgs inline or as a stream (whole orgs, one after the other), or a blob (GCS object,
+ * local file) and how to decode its bytes into orgs as they arrive.
+ */
 export type ImportSource =
-  | { kind: 'inline'; orgs: readonly JsonObject[] }
-  | { kind: 'blob'; target: BlobTarget; decode(bytes: Uint8Array): JsonObject[] };
+  | { kind: 'inline'; orgs: Iterable<JsonObject> | AsyncIterable<JsonObject> }
+  | {
+      kind: 'blob';
+      target: BlobTarget;
+      /** Checks the whole file first, so a truncated or malformed one writes nothing. */
+      validate(bytes: AsyncIterable<Uint8Array>): Promise<void>;
+      decode(bytes: AsyncIterable<Uint8Array>): AsyncIterable<DecodedOrg>;
+    };
+
+/** One org read from a file: decoded, or why it could not be. */
+export type DecodedOrg = { org: JsonObject } | { orgId: string; error: string };
 
 export interface ImportCommand {
   /** DataOrg items in the zitadel.admin.v1 JSON shape (v1 input is normalised before). */
@@ -26,8 +38,6 @@ export interface ImportCommand {
 export interface ImportDeps {
   tx: ResourceTransactions;
   blobs: BlobStorage;
-  /** Largest import file read from a blob. */
-  maxFileBytes: number;
   hasher: { hash(plain: string): Promise<string>; verify(plain: string, encoded: string): Promise<boolean> };
 }
 
@@ -81,27 +91,39 @@ export function createImporter(deps: ImportDeps) {
       for (const [k, v] of outcome.provides) known.set(k, v);
     };
 
-    const orgs = (await loadOrgs(deps, cmd)).filter((org) => {
-      if (stringAt(org, 'orgId')) return true;
-      results.push({ orgId: '', type: 'org', id: '', outcome: 'failed', message: 'orgId is required', item: {} });
-      return false;
-    });
+    /** Orgs reduced to what the later passes need, kept while the stream goes on. */
+    const later: JsonObject[] = [];
+    const runAll = async (runOrgPass: (org: JsonObject, pass: 1 | 2 | 3) => Promise<void>) => {
+      for await (const decoded of orgsOf(deps, cmd)) {
+        if ('error' in decoded) {
+          results.push({ orgId: decoded.orgId, type: 'org', id: decoded.orgId, outcome: 'failed', message: decoded.error, item: {} });
+          continue;
+        }
+        const org = decoded.org;
+        if (!stringAt(org, 'orgId')) {
+          results.push({ orgId: '', type: 'org', id: '', outcome: 'failed', message: 'orgId is required', item: {} });
+          continue;
+        }
+        checkDeadline(cmd.signal, committed);
+        await runOrgPass(org, 1);
+        later.push(laterPart(org));
+      }
+      for (const pass of [2, 3] as const) {
+        for (const org of later) {
+          checkDeadline(cmd.signal, committed);
+          await runOrgPass(org, pass);
+        }
+      }
+    };
 
     try {
       if (cmd.dryRun) {
         // One transaction for everything, rolled back: later passes can see earlier ones.
-        await deps.tx.write(cmd.signal, { rollback: true }, async (writer) => {
-          for (const pass of [1, 2, 3] as const) {
-            for (const org of orgs) keep(await writer.savepoint((w) => runPass(w, org, pass)));
-          }
-        });
+        await deps.tx.write(cmd.signal, { rollback: true }, (writer) =>
+          runAll(async (org, pass) => keep(await writer.savepoint((w) => runPass(w, org, pass)))),
+        );
       } else {
-        for (const pass of [1, 2, 3] as const) {
-          for (const org of orgs) {
-            checkDeadline(cmd.signal, committed);
-            keep(await deps.tx.write(cmd.signal, { rollback: false }, (w) => runPass(w, org, pass)));
-          }
-        }
+        await runAll(async (org, pass) => keep(await deps.tx.write(cmd.signal, { rollback: false }, (w) => runPass(w, org, pass))));
       }
     } catch (e) {
       if (cmd.signal.aborted) throw deadlineError(cmd.signal, { ...committed(), results: summary(results) });
@@ -111,18 +133,23 @@ export function createImporter(deps: ImportDeps) {
   };
 }
 
-async function loadOrgs(deps: ImportDeps, cmd: ImportCommand): Promise<readonly JsonObject[]> {
-  if (cmd.source.kind === 'inline') return cmd.source.orgs;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of deps.blobs.read(cmd.source.target, cmd.signal)) {
-    size += chunk.length;
-    if (size > deps.maxFileBytes) {
-      throw resourceExhausted('IMPORT-file-size', `import file is larger than the configured limit of ${deps.maxFileBytes} bytes`);
-    }
-    chunks.push(chunk);
+async function* orgsOf(deps: ImportDeps, cmd: ImportCommand): AsyncGenerator<DecodedOrg> {
+  const source = cmd.source;
+  if (source.kind === 'inline') {
+    for await (const org of source.orgs) yield { org };
+    return;
   }
-  return cmd.source.decode(Buffer.concat(chunks));
+  await source.validate(deps.blobs.read(source.target, cmd.signal));
+  yield* source.decode(deps.blobs.read(source.target, cmd.signal));
+}
+
+const LATER_FIELDS = RESOURCE_KINDS.filter((k) => k.pass > 1).map((k) => k.field);
+
+/** The part of an org the second and third passes read: its id and its grants and members. */
+function laterPart(org: JsonObject): JsonObject {
+  const part: JsonObject = { orgId: org.orgId ?? '' };
+  for (const field of LATER_FIELDS) if (org[field] !== undefined) part[field] = org[field] ?? null;
+  return part;
 }
 
 function summary(results: ItemResult[]) {

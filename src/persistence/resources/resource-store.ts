@@ -34,9 +34,21 @@ function secretsOf(row: { password_hash?: string | null; otp_secret?: string | n
   return { passwordHash: row.password_hash ?? null, otpSecret: row.otp_secret ?? null };
 }
 
+/**
+ * Runs one statement in the EntityManager's transaction, then yields one event-loop turn.
+ * PGlite executes queries on this thread and settles them as microtasks, so without the turn
+ * an import or export of thousands of statements starves every macrotask: the request's
+ * `timeout` timer, client disconnects and all other requests (a 200ms timeout would fire only
+ * after the whole import). On PostgreSQL the turn costs microseconds.
+ */
+async function query<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const rows = await em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return rows;
+}
+
 function createWriter(em: EntityManager): ResourceWriter {
-  const run = <T>(sql: string, params: unknown[] = []) =>
-    em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   const ctxCache = new Map<string, RowContext>();
 
   async function contextOf(orgId: string): Promise<RowContext> {
@@ -154,8 +166,7 @@ function createWriter(em: EntityManager): ResourceWriter {
 }
 
 function createReader(em: EntityManager): ResourceReader {
-  const run = <T>(sql: string, params: unknown[] = []) =>
-    em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   return {
     async orgIds() {
       return (await run<{ id: string }>('select id from org order by id')).map((r) => r.id);

@@ -3,7 +3,8 @@ import type { ConflictPolicy, ImportSource } from '../../application/import/impo
 import { invalidArgument } from '../../domain/errors.js';
 import type { ImportDataRequest } from '../../../gen/zitadel/admin_pb.js';
 import { callSignal } from '../call-signal.js';
-import { adminOrgsToJson, decodeExportFile, v1OrgsToJson } from '../codec/data-org.js';
+import { adminOrgsToJson, type DataOrgShape, decodeExportFile, v1OrgsToJson, validateExportFile } from '../codec/data-org.js';
+import type { BlobTarget } from '../../application/ports.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { importResponse } from './import-response.js';
 
@@ -23,7 +24,21 @@ export function importOptions(header: Headers): { conflictPolicy: ConflictPolicy
   return { conflictPolicy: policy as ConflictPolicy, dryRun: dry === 'true' };
 }
 
-export function importSource(req: ImportDataRequest): ImportSource {
+export interface ImportLimits {
+  /** Largest single org in an import file (it is parsed as one JSON value). */
+  maxOrgBytes: number;
+}
+
+function fileSource(target: BlobTarget, shape: DataOrgShape, limits: ImportLimits): ImportSource {
+  return {
+    kind: 'blob',
+    target,
+    validate: (bytes) => validateExportFile(bytes, limits.maxOrgBytes),
+    decode: (bytes) => decodeExportFile(bytes, shape, limits.maxOrgBytes),
+  };
+}
+
+export function importSource(req: ImportDataRequest, limits: ImportLimits): ImportSource {
   const data = req.data;
   switch (data.case) {
     case 'dataOrgs':
@@ -34,7 +49,7 @@ export function importSource(req: ImportDataRequest): ImportSource {
     case 'dataOrgsv1Local': {
       if (!data.value.path) throw invalidArgument('IMPORT-local-path', `${data.case}.path is required`);
       const shape = data.case === 'dataOrgsLocal' ? 'admin' : 'v1';
-      return { kind: 'blob', target: { kind: 'local', path: data.value.path }, decode: (b) => decodeExportFile(b, shape) };
+      return fileSource({ kind: 'local', path: data.value.path }, shape, limits);
     }
     case 'dataOrgsGcs':
     case 'dataOrgsv1Gcs': {
@@ -43,11 +58,7 @@ export function importSource(req: ImportDataRequest): ImportSource {
         throw invalidArgument('IMPORT-gcs', `${data.case} needs bucket, path and serviceaccount_json`);
       }
       const shape = data.case === 'dataOrgsGcs' ? 'admin' : 'v1';
-      return {
-        kind: 'blob',
-        target: { kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson },
-        decode: (b) => decodeExportFile(b, shape),
-      };
+      return fileSource({ kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson }, shape, limits);
     }
     case 'dataOrgsS3':
     case 'dataOrgsv1S3':
@@ -61,10 +72,10 @@ export function importSource(req: ImportDataRequest): ImportSource {
  * ImportData. Unlike ZITADEL, GCS and local-file imports also answer with the full report
  * (ZITADEL returns at once and imports in the background): callers learn what failed.
  */
-export function createImportHandler(uc: AdminUseCases) {
+export function createImportHandler(uc: AdminUseCases, limits: ImportLimits) {
   return async function importData(req: ImportDataRequest, ctx: HandlerContext) {
     const report = await uc.importData({
-      source: importSource(req),
+      source: importSource(req, limits),
       ...importOptions(ctx.requestHeader),
       signal: callSignal(ctx, req.timeout),
     });

@@ -1,8 +1,18 @@
 import { fromJson, toJson, type JsonObject as PbJsonObject, type JsonValue } from '@bufbuild/protobuf';
-import { ImportDataOrgSchema as AdminImportDataOrgSchema, type ImportDataOrg as AdminImportDataOrg } from '../../../gen/zitadel/admin_pb.js';
-import { ImportDataOrgSchema as V1ImportDataOrgSchema, type ImportDataOrg as V1ImportDataOrg } from '../../../gen/zitadel/v1_pb.js';
+import {
+  DataOrgSchema as AdminDataOrgSchema,
+  ImportDataOrgSchema as AdminImportDataOrgSchema,
+  type ImportDataOrg as AdminImportDataOrg,
+} from '../../../gen/zitadel/admin_pb.js';
+import {
+  DataOrgSchema as V1DataOrgSchema,
+  ImportDataOrgSchema as V1ImportDataOrgSchema,
+  type ImportDataOrg as V1ImportDataOrg,
+} from '../../../gen/zitadel/v1_pb.js';
+import type { DecodedOrg } from '../../application/import/import-data.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import { scanOrgs } from './org-scanner.js';
 
 /** Which DataOrg message an export file or inline payload holds. */
 export type DataOrgShape = 'admin' | 'v1';
@@ -44,26 +54,42 @@ export function normaliseV1Org(org: JsonObject): JsonObject {
   return out;
 }
 
-/**
- * Decodes an export file (the `{"orgs":[…]}` JSON that ExportData writes) as either shape.
- * Unknown fields are ignored, as ZITADEL does; anything else malformed is INVALID_ARGUMENT.
- */
-export function decodeExportFile(bytes: Uint8Array, shape: DataOrgShape): JsonObject[] {
-  let json: JsonValue;
+function parseOrgJson(bytes: Uint8Array): JsonValue {
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as JsonValue;
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as JsonValue;
   } catch {
-    throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON (truncated or not an export?)');
+    throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON');
   }
-  if (!isJsonObject(json as Json) || !Array.isArray((json as PbJsonObject).orgs)) {
-    throw invalidArgument('IMPORT-file-shape', 'the import file must be an export: a JSON object with an "orgs" array');
-  }
-  try {
-    return shape === 'admin'
-      ? adminOrgsToJson(fromJson(AdminImportDataOrgSchema, json, { ignoreUnknownFields: true }))
-      : v1OrgsToJson(fromJson(V1ImportDataOrgSchema, json, { ignoreUnknownFields: true }));
-  } catch (e) {
-    throw invalidArgument('IMPORT-file-shape', `the import file is not a ${shape} DataOrg export: ${(e as Error).message}`);
+}
+
+/**
+ * Checks a whole export file before anything is imported: its structure and the JSON syntax
+ * of every org. A truncated or malformed file is INVALID_ARGUMENT with nothing written.
+ */
+export async function validateExportFile(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: number): Promise<void> {
+  for await (const org of scanOrgs(chunks, maxOrgBytes)) parseOrgJson(org);
+}
+
+/**
+ * Decodes an export file org by org as either DataOrg shape. Unknown fields are ignored, as
+ * ZITADEL does. An org that is valid JSON but not a valid DataOrg comes back as an error for
+ * that org alone.
+ */
+export async function* decodeExportFile(
+  chunks: AsyncIterable<Uint8Array>,
+  shape: DataOrgShape,
+  maxOrgBytes: number,
+): AsyncGenerator<DecodedOrg> {
+  const schema = shape === 'admin' ? AdminDataOrgSchema : V1DataOrgSchema;
+  for await (const bytes of scanOrgs(chunks, maxOrgBytes)) {
+    const json = parseOrgJson(bytes);
+    try {
+      const org = toJson(schema, fromJson(schema, json, { ignoreUnknownFields: true }), JSON_OUT) as JsonObject;
+      yield { org: shape === 'admin' ? org : normaliseV1Org(org) };
+    } catch (e) {
+      const orgId = isJsonObject(json as Json) ? String((json as PbJsonObject).orgId ?? '') : '';
+      yield { orgId, error: `not a valid ${shape} DataOrg: ${(e as Error).message}` };
+    }
   }
 }
 

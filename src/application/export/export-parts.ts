@@ -1,0 +1,94 @@
+import { deadlineExceeded, notFound } from '../../domain/errors.js';
+import type { JsonObject } from '../../domain/json.js';
+import { EXPORT_ORDER, type ResourceKind } from '../../domain/resources/kinds.js';
+import { withSecrets } from '../../domain/resources/prepare.js';
+import type { ResourceReader } from '../ports.js';
+
+/** Which orgs and secrets an export covers. */
+export interface ExportSelection {
+  orgIds: readonly string[];
+  excludedOrgIds: readonly string[];
+  withPasswords: boolean;
+  withOtp: boolean;
+  signal: AbortSignal;
+}
+
+/** An export as a sequence: each org's head, its resources in batches, then its end. */
+export type ExportPart =
+  | { type: 'org'; orgId: string; head: JsonObject }
+  | { type: 'items'; orgId: string; kind: ResourceKind; items: JsonObject[] }
+  | { type: 'end'; orgId: string; head: JsonObject };
+
+/** Resolves org_ids / excluded_org_ids; unknown ids in either are NOT_FOUND. */
+export async function selectOrgs(reader: ResourceReader, sel: ExportSelection): Promise<string[]> {
+  const all = await reader.orgIds();
+  const existing = new Set(all);
+  const unknown = [...new Set([...sel.orgIds, ...sel.excludedOrgIds])].filter((id) => !existing.has(id));
+  if (unknown.length > 0) throw notFound('EXPORT-org-not-found', `organisations not found: ${unknown.join(', ')}`);
+  const excluded = new Set(sel.excludedOrgIds);
+  const wanted = sel.orgIds.length ? new Set(sel.orgIds) : existing;
+  return all.filter((id) => wanted.has(id) && !excluded.has(id));
+}
+
+export const exportDeadline = () => deadlineExceeded('EXPORT-deadline', 'deadline exceeded before the export was complete');
+
+/** Reads the selected orgs kind by kind, in DataOrg field order, `batch` resources at a time. */
+export async function* exportParts(
+  reader: ResourceReader,
+  orgIds: readonly string[],
+  sel: ExportSelection,
+  batch: number,
+): AsyncGenerator<ExportPart> {
+  const secrets = { passwords: sel.withPasswords, otp: sel.withOtp };
+  for (const orgId of orgIds) {
+    if (sel.signal.aborted) throw exportDeadline();
+    let head: JsonObject = {};
+    for await (const row of reader.read('org', orgId, secrets)) head = row.item;
+    yield { type: 'org', orgId, head };
+    for (const kind of EXPORT_ORDER) {
+      let items: JsonObject[] = [];
+      for await (const row of reader.read(kind.type, orgId, secrets)) {
+        items.push(row.secrets ? withSecrets(row.item, row.secrets) : row.item);
+        if (items.length >= batch) {
+          yield { type: 'items', orgId, kind, items };
+          items = [];
+          if (sel.signal.aborted) throw exportDeadline();
+        }
+      }
+      if (items.length) yield { type: 'items', orgId, kind, items };
+    }
+    yield { type: 'end', orgId, head };
+  }
+}
+
+/**
+ * ExportDataResponse JSON text for a sequence of parts, as protojson would write it: DataOrg
+ * fields by number, empty lists left out, orgState always written (a set enum is written; it
+ * also marks the file as admin-shaped for importers that get it as data_orgsv1).
+ */
+export async function* exportJson(parts: AsyncIterable<ExportPart>): AsyncGenerator<string> {
+  yield '{"orgs":[';
+  let orgs = 0;
+  let openList: string | undefined;
+  for await (const part of parts) {
+    if (part.type === 'org') {
+      yield `${orgs++ ? ',' : ''}{"orgId":${JSON.stringify(part.orgId)},"org":${JSON.stringify(part.head.org ?? {})}`;
+    } else if (part.type === 'items') {
+      const { kind, items } = part;
+      if (!kind.repeated) {
+        for (const item of items) yield `,${JSON.stringify(kind.field)}:${JSON.stringify(item)}`;
+        continue;
+      }
+      const continuing = openList === kind.field;
+      if (openList && !continuing) yield ']';
+      const body = items.map((i) => JSON.stringify(i)).join(',');
+      yield continuing ? `,${body}` : `,${JSON.stringify(kind.field)}:[${body}`;
+      openList = kind.field;
+    } else {
+      if (openList) yield ']';
+      openList = undefined;
+      yield `,"orgState":${JSON.stringify(part.head.orgState ?? 'ORG_STATE_ACTIVE')}}`;
+    }
+  }
+  yield ']}';
+}

@@ -1,0 +1,106 @@
+import { invalidArgument, resourceExhausted } from '../../domain/errors.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJ = 0x7b;
+const CLOSE_OBJ = 0x7d;
+const OPEN_ARR = 0x5b;
+const CLOSE_ARR = 0x5d;
+
+/**
+ * Cuts an export file (`{"orgs":[{…},{…}], …}`) into the bytes of each org, without parsing
+ * the whole document: memory stays at one org, however large the file. Scanning bytes is safe
+ * for UTF-8 because no multi-byte sequence contains an ASCII byte. Structural problems
+ * (not an object, no "orgs" array, truncated) are INVALID_ARGUMENT.
+ */
+export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: number): AsyncGenerator<Buffer> {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  /** Top-level key being read, and the last complete one. */
+  let keyBytes: number[] | null = null;
+  let lastKey = '';
+  let inOrgs = false;
+  let sawOrgs = false;
+  let started = false;
+  let element: Buffer[] = [];
+  let elementSize = 0;
+  let elementStart = -1;
+
+  for await (const raw of chunks) {
+    const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    elementStart = inOrgs && depth >= 3 ? 0 : -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i] as number;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) {
+          inString = false;
+          if (keyBytes) {
+            lastKey = Buffer.from(keyBytes).toString('utf8');
+            keyBytes = null;
+          }
+        } else if (keyBytes) keyBytes.push(b);
+        continue;
+      }
+      if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+      if (!started) {
+        if (b !== OPEN_OBJ) throw invalidArgument('IMPORT-file-shape', 'the import file must be a JSON object with an "orgs" array');
+        started = true;
+        depth = 1;
+        continue;
+      }
+      if (depth === 0) throw invalidArgument('IMPORT-file-json', 'the import file has data after its end');
+      if (b === QUOTE) {
+        inString = true;
+        if (depth === 1) keyBytes = [];
+        continue;
+      }
+      if (b === OPEN_OBJ || b === OPEN_ARR) {
+        depth++;
+        if (depth === 2 && lastKey === 'orgs') {
+          if (b !== OPEN_ARR) throw invalidArgument('IMPORT-file-shape', '"orgs" must be an array');
+          inOrgs = true;
+          sawOrgs = true;
+        } else if (inOrgs && depth === 3) {
+          if (b !== OPEN_OBJ) throw invalidArgument('IMPORT-file-shape', 'every entry of "orgs" must be an object');
+          elementStart = i;
+          element = [];
+          elementSize = 0;
+        }
+        continue;
+      }
+      if (b === CLOSE_OBJ || b === CLOSE_ARR) {
+        depth--;
+        if (inOrgs && depth === 2 && b === CLOSE_OBJ) {
+          const part = chunk.subarray(elementStart, i + 1);
+          element.push(part);
+          elementSize += part.length;
+          if (elementSize > maxOrgBytes) throw orgTooLarge(maxOrgBytes);
+          yield Buffer.concat(element);
+          element = [];
+          elementStart = -1;
+        } else if (inOrgs && depth === 1) {
+          inOrgs = false;
+        }
+        if (depth === 1) lastKey = '';
+        if (depth < 0) throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON');
+      }
+    }
+    if (inOrgs && depth >= 3 && elementStart >= 0) {
+      const part = chunk.subarray(elementStart);
+      element.push(Buffer.from(part));
+      elementSize += part.length;
+      if (elementSize > maxOrgBytes) throw orgTooLarge(maxOrgBytes);
+    }
+  }
+  if (!started || depth !== 0 || inString) {
+    throw invalidArgument('IMPORT-file-truncated', 'the import file ends early (truncated?): its JSON is not complete');
+  }
+  if (!sawOrgs) throw invalidArgument('IMPORT-file-shape', 'the import file has no "orgs" array');
+}
+
+function orgTooLarge(max: number) {
+  return resourceExhausted('IMPORT-org-size', `one org in the import file is larger than the limit of ${max} bytes`);
+}
