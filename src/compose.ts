@@ -6,7 +6,7 @@ import { createAccessTokenCommands } from './application/directory/access-tokens
 import { createIamMemberCommands } from './application/directory/iam-members.js';
 import { createMachineUserCommands } from './application/directory/machine-users.js';
 import { createOrgQueries } from './application/directory/orgs.js';
-import { createExporter } from './application/export/export-data.js';
+import { createExporter, createExportStreamer } from './application/export/export-data.js';
 import { createImporter } from './application/import/import-data.js';
 import type { Clock } from './application/ports.js';
 import { createBlobStorage } from './blob/blob-storage.js';
@@ -21,6 +21,7 @@ import { createResourceTransactions } from './persistence/resources/resource-sto
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
 import { createAuthInterceptor } from './transport/interceptors/auth.interceptor.js';
+import { createMigrationHandlers } from './transport/idport/migration.handler.js';
 import { createErrorsInterceptor } from './transport/interceptors/errors.interceptor.js';
 import { createManagementHandlers } from './transport/management/users.handler.js';
 import { createHttpHandler } from './transport/routes.js';
@@ -55,17 +56,17 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       log.info(`first start: created org ${boot.orgId} and admin user ${boot.userId}; admin token written to ${config.adminTokenFile}`);
     }
 
+    const adminUseCases = {
+      orgs: createOrgQueries({ directory }),
+      iamMembers: createIamMemberCommands({ directory }),
+      exportData: createExporter({ tx: resources, blobs }),
+      streamExport: createExportStreamer({ tx: resources }),
+      importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
+    };
+    const importLimits = { maxOrgBytes: config.maxImportOrgBytes };
     const handler = createHttpHandler({
-      admin: createAdminHandlers({
-        orgs: createOrgQueries({ directory }),
-        iamMembers: createIamMemberCommands({ directory }),
-        exportData: createExporter({ tx: resources, blobs }),
-        importData: createImporter({
-          tx: resources,
-          blobs,
-          hasher: createPasswordHasher(config.passwordHash),
-        }),
-      }, { maxOrgBytes: config.maxImportOrgBytes }),
+      admin: createAdminHandlers(adminUseCases, importLimits),
+      migration: createMigrationHandlers(adminUseCases, importLimits),
       management: createManagementHandlers({
         machineUsers: createMachineUserCommands({ directory }),
         accessTokens: createAccessTokenCommands({ directory, clock }),

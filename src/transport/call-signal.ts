@@ -10,9 +10,9 @@ export function callSignal(ctx: HandlerContext, timeout: string): AbortSignal {
   const ms = parseDuration(timeout);
   if (ms === undefined) return ctx.signal;
   const exceeded = () => deadlineExceeded('CALL-timeout', `the request's timeout of ${timeout} was exceeded`);
-  // Node fires timers no sooner than 1 ms, and not at all while the work only awaits
-  // microtasks (PGlite answers queries that way), so a shorter timeout ("1ns", "0") would
-  // never fire. It has passed before any work starts, as with Go's context.WithTimeout.
+  // Node fires a timer 1 ms after it is set at the earliest, so a shorter timeout ("1ns", "0")
+  // would still let that much work run. In Go (context.WithTimeout, what ZITADEL does) it has
+  // already passed when the work starts, so it is treated as expired at once.
   if (ms < 1) return AbortSignal.any([ctx.signal, AbortSignal.abort(exceeded())]);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(exceeded()), ms);

@@ -7,6 +7,8 @@ import {
 } from '@connectrpc/connect-node';
 import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
 import { http } from '../../gen/google/api/annotations_pb.js';
+import { AdminService } from '../../gen/zitadel/admin_pb.js';
+import { routeAdminShapedV1 } from './codec/data-org.js';
 
 /** One `google.api.http` binding, compiled. */
 export interface RestRoute {
@@ -105,6 +107,9 @@ export function createRestGateway(options: {
           return true;
         }
         message = parsed;
+        // The migration guide posts an ExportData file (admin DataOrgs) as data_orgsv1; parsed
+        // as v1, its admin-only fields would be lost (see routeAdminShapedV1).
+        if (route.method === AdminService.method.importData) message = routeAdminShapedV1(message);
       }
     } catch (e) {
       if (e instanceof BodyTooLarge) {

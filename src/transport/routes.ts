@@ -9,6 +9,7 @@ import {
 } from '@connectrpc/connect-node';
 import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
+import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { registerHealth } from './health.js';
@@ -16,11 +17,12 @@ import { registerReflection } from './reflection.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
 /** The ZITADEL-compatible services idport serves (the REST gateway mounts their http rules). */
-export const API_SERVICES: readonly DescService[] = [AdminService, ManagementService];
+export const API_SERVICES: readonly DescService[] = [AdminService, ManagementService, MigrationService];
 
 export interface HandlerOptions {
   admin: ServiceImpl<typeof AdminService>;
   management: ServiceImpl<typeof ManagementService>;
+  migration: ServiceImpl<typeof MigrationService>;
   interceptors: Interceptor[];
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
@@ -38,6 +40,7 @@ export function createHttpHandler(options: HandlerOptions) {
   });
   router.service(AdminService, options.admin);
   router.service(ManagementService, options.management);
+  router.service(MigrationService, options.migration);
   registerHealth(router, API_SERVICES);
   registerReflection(router, [...API_SERVICES, Health]);
 

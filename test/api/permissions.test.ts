@@ -1,11 +1,10 @@
-import { AdminService } from '../../gen/zitadel/admin_pb.js';
-import { ManagementService } from '../../gen/zitadel/management_pb.js';
+import { API_SERVICES } from '../../src/transport/routes.js';
 import { PUBLIC } from '../../src/domain/permissions.js';
 import { declaredPermission } from '../../src/transport/interceptors/auth.interceptor.js';
 
-// STYLE.md habit 7: every RPC declares its permission in the proto, and a method without one
-// fails here instead of failing closed at runtime. The table is ZITADEL's
-// (shared/reference/zitadel-admin-wire.md, "Methods").
+// STYLE.md habit 7: every served RPC declares its permission in the proto, and a method
+// without one fails here instead of failing closed at runtime. The ZITADEL rows are from
+// shared/reference/zitadel-admin-wire.md, "Methods".
 const ZITADEL_PERMISSIONS: Record<string, string> = {
   'zitadel.admin.v1.AdminService/Healthz': 'none',
   'zitadel.admin.v1.AdminService/ListOrgs': 'iam.read',
@@ -18,9 +17,13 @@ const ZITADEL_PERMISSIONS: Record<string, string> = {
   'zitadel.management.v1.ManagementService/ListPersonalAccessTokens': 'user.read',
   'zitadel.management.v1.ManagementService/AddPersonalAccessToken': 'user.write',
   'zitadel.management.v1.ManagementService/RemovePersonalAccessToken': 'user.write',
+  // idport's own extensions take the permissions of the ZITADEL calls they extend.
+  'idport.v1.MigrationService/ImportData': 'iam.write',
+  'idport.v1.MigrationService/StreamExport': 'iam.read',
+  'idport.v1.MigrationService/StreamImport': 'iam.write',
 };
 
-const methods = [AdminService, ManagementService].flatMap((service) =>
+const methods = API_SERVICES.flatMap((service) =>
   service.methods.map((method) => ({ name: `${service.typeName}/${method.name}`, method })),
 );
 

@@ -40,14 +40,28 @@ export function toConnectError(e: unknown): ConnectError {
 
 export function createErrorsInterceptor(log: ErrorLog): Interceptor {
   return (next) => async (req) => {
-    try {
-      return await next(req);
-    } catch (e) {
+    const where = `${req.service.typeName}/${req.method.name}`;
+    const convert = (e: unknown) => {
       const err = toConnectError(e);
-      const where = `${req.service.typeName}/${req.method.name}`;
       if (SERVER_SIDE.has(err.code)) log.error(`${where}: ${Code[err.code]}: ${err.rawMessage}`, err.cause);
       else log.warn(`${where}: ${Code[err.code]} ${err.metadata.get('x-idport-error-id') ?? ''}`.trim());
-      throw err;
+      return err;
+    };
+    let res;
+    try {
+      res = await next(req);
+    } catch (e) {
+      throw convert(e);
     }
+    // A streamed response fails while it is read, after next() has returned.
+    return res.stream ? { ...res, message: converting(res.message, convert) } : res;
   };
+}
+
+async function* converting<T>(messages: AsyncIterable<T>, convert: (e: unknown) => ConnectError): AsyncGenerator<T> {
+  try {
+    yield* messages;
+  } catch (e) {
+    throw convert(e);
+  }
 }
