@@ -142,6 +142,12 @@ export interface StoredResource {
   orgId?: string;
 }
 
+/** One stored resource as export reads it. */
+export interface ExportRow {
+  json: string;
+  secrets?: UserSecrets;
+}
+
 /** Writes resources of one org inside the org's transaction. */
 export interface ResourceWriter {
   /** Which of these references exist in the database, as `${kind}:${id}` keys. */
@@ -165,8 +171,11 @@ export interface ResourceWriter {
 export interface ResourceReader {
   /** All org ids, in a stable order. */
   orgIds(): Promise<string[]>;
-  /** Streams one kind of one org, in key order; secrets only when asked for. */
-  read(kind: string, orgId: string, secrets: { passwords: boolean; otp: boolean }): AsyncIterable<StoredResource>;
+  /**
+   * Streams one kind of one org, in key order, as stored JSON text (canonical proto-JSON);
+   * secrets only when asked for.
+   */
+  read(kind: string, orgId: string, secrets: { passwords: boolean; otp: boolean }): AsyncIterable<ExportRow>;
 }
 
 export interface ResourceTransactions {

@@ -7,7 +7,12 @@ export const blobDeadline = (): DomainError =>
 
 /** Settles like `promise`, but rejects with `blobDeadline()` as soon as `signal` aborts. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(blobDeadline());
+  if (signal.aborted) {
+    // Nobody awaits `promise` any more, but it may still reject (a producer that failed too):
+    // unhandled, that rejection would crash the process.
+    promise.catch(() => undefined);
+    return Promise.reject(blobDeadline());
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(blobDeadline());
     signal.addEventListener('abort', onAbort, { once: true });

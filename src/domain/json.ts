@@ -38,3 +38,17 @@ export function canonicalJson(value: Json | undefined): string {
   }
   return JSON.stringify(value);
 }
+
+/** A copy holding only the given dotted paths (for small summaries of big items). */
+export function pickPaths(obj: JsonObject, paths: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const path of paths) {
+    const value = valueAt(obj, path);
+    if (value === undefined) continue;
+    const parts = path.split('.');
+    let target = out;
+    for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as JsonObject;
+    target[parts[parts.length - 1] as string] = value;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
-import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
+import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { http } from '../../gen/google/api/annotations_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { routeAdminShapedV1 } from './codec/data-org.js';
@@ -93,6 +93,7 @@ export function createRestGateway(options: {
     if (!handler) return false;
 
     const fail = (status: number, code: Code, message: string) => {
+      closeIfBodyUnread(req, res);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(gatewayError(code, message));
     };

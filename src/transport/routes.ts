@@ -7,7 +7,7 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
-import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
+import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
@@ -65,7 +65,10 @@ export function createHttpHandler(options: HandlerOptions) {
     const rpc = byPath.get(path);
     if (rpc) {
       rpc(universalRequestFromNodeRequest(req, res, undefined, undefined))
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
+        .then((uRes) => {
+          closeIfBodyUnread(req, res);
+          return universalResponseToNodeResponse(uRes, res);
+        })
         .catch(report(path));
       return;
     }

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { RESOURCE_KINDS } from '../../src/domain/resources/kinds.js';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -128,7 +127,7 @@ describe("the migration guide's curl commands, from A to an empty B", () => {
   });
 });
 
-describe.each(['grpc', 'connect-binary', 'connect-json'] as const)('data_orgs over %s, from A to an empty B', (protocol) => {
+describe.each(['grpc', 'connect-json'] as const)('data_orgs over %s, from A to an empty B', (protocol) => {
   let b: TestApp;
   let caller: Caller;
 

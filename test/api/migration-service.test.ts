@@ -217,4 +217,8 @@ describe.each([
     expect({ code, messages }).toEqual({ code: 'NotFound', messages: undefined });
     expect(await codeOf(streamer.stream({ request: { excludedOrgIds: ['999404'] } }, app.token))).toBe('NotFound');
   });
+
+  test('a timeout of 0 in the request: DEADLINE_EXCEEDED', async () => {
+    expect(await codeOf(streamer.stream({ request: { timeout: '0s' }, itemsPerMessage: 1 }, app.token))).toBe('DeadlineExceeded');
+  });
 });

@@ -12,10 +12,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `src/main.ts` as its own process, so its memory is measured alone. */
+/**
+ * Starts `src/main.ts` as its own process, so its memory is measured alone.
+ * BENCH_SERVER_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles it.
+ */
 export async function startServer(env: Record<string, string>, home: string): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, NODE_OPTIONS: '', IDPORT_HOME: home, IDPORT_PORT: '0', IDPORT_HOST: '127.0.0.1', IDPORT_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '', IDPORT_HOME: home, IDPORT_PORT: '0', IDPORT_HOST: '127.0.0.1', IDPORT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

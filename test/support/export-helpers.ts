@@ -111,3 +111,31 @@ export function muteCredentialsWarning(): () => void {
     console.warn = warn;
   };
 }
+
+/**
+ * Splits a one-line shell command the way sh would for the quoting docs use: '…' literal,
+ * "…" and bare words with $NAME expanded from `vars`. Lets tests keep a guide's command verbatim
+ * and still run it with execFile (no shell, so no shell-specific surprises).
+ */
+export function shellWords(command: string, vars: Record<string, string>): string[] {
+  const expand = (text: string) =>
+    text.replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string) => {
+      const value = vars[name];
+      if (value === undefined) throw new Error(`shellWords: $${name} is not set`);
+      return value;
+    });
+  const words: string[] = [];
+  const token = /(\s*)(?:'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+))/y;
+  let at = 0;
+  for (let m = token.exec(command); m !== null; m = token.exec(command)) {
+    const [, space, single, double, bare] = m;
+    const part =
+      single !== undefined ? single : double !== undefined ? expand(double.replace(/\\(["\\$`])/g, '$1')) : expand(bare ?? '');
+    // A token right after the previous one, with no space between, continues the same word.
+    if (space === '' && words.length > 0) words[words.length - 1] += part;
+    else words.push(part);
+    at = token.lastIndex;
+  }
+  if (command.slice(at).trim() !== '') throw new Error(`shellWords: cannot split near "${command.slice(at, at + 20)}"`);
+  return words;
+}

@@ -50,11 +50,15 @@ export function action(actionId: string): JsonObject {
   return { actionId, action: { name: `action ${actionId}`, script: 'function a(ctx, api) {}', timeout: '10s' } };
 }
 
-/** `orgCount` orgs of `usersPerOrg` human users each, ids and names prefixed with `tag`. */
+/**
+ * `orgCount` orgs of `usersPerOrg` human users each, ids and names prefixed with `tag`. Numbers
+ * are zero-padded, so the list is in the order ExportData writes (by id).
+ */
 export function bulkOrgs(tag: string, orgCount: number, usersPerOrg: number): DataOrg[] {
+  const n = (i: number) => String(i).padStart(4, '0');
   return Array.from({ length: orgCount }, (_, o) =>
-    dataOrg(`${tag}-o${o}`, `${tag} org ${o}`, {
-      humanUsers: Array.from({ length: usersPerOrg }, (_, u) => humanUser(`${tag}-o${o}-u${u}`, `${tag}-${o}-${u}`)),
+    dataOrg(`${tag}-o${n(o)}`, `${tag} org ${n(o)}`, {
+      humanUsers: Array.from({ length: usersPerOrg }, (_, u) => humanUser(`${tag}-o${n(o)}-u${n(u)}`, `${tag}-${n(o)}-${n(u)}`)),
     }),
   );
 }

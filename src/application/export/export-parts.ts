@@ -16,7 +16,8 @@ export interface ExportSelection {
 /** An export as a sequence: each org's head, its resources in batches, then its end. */
 export type ExportPart =
   | { type: 'org'; orgId: string; head: JsonObject }
-  | { type: 'items'; orgId: string; kind: ResourceKind; items: JsonObject[] }
+  /** `items` are JSON texts (canonical proto-JSON, secrets merged in when asked for). */
+  | { type: 'items'; orgId: string; kind: ResourceKind; items: string[] }
   | { type: 'end'; orgId: string; head: JsonObject };
 
 /** Resolves org_ids / excluded_org_ids; unknown ids in either are NOT_FOUND. */
@@ -43,12 +44,14 @@ export async function* exportParts(
   for (const orgId of orgIds) {
     if (sel.signal.aborted) throw exportDeadline();
     let head: JsonObject = {};
-    for await (const row of reader.read('org', orgId, secrets)) head = row.item;
+    for await (const row of reader.read('org', orgId, secrets)) head = JSON.parse(row.json) as JsonObject;
     yield { type: 'org', orgId, head };
     for (const kind of EXPORT_ORDER) {
-      let items: JsonObject[] = [];
+      let items: string[] = [];
       for await (const row of reader.read(kind.type, orgId, secrets)) {
-        items.push(row.secrets ? withSecrets(row.item, row.secrets) : row.item);
+        const secret = row.secrets && (row.secrets.passwordHash || row.secrets.otpSecret);
+        // Only rows with secrets to merge are parsed; the rest go out as stored.
+        items.push(secret && row.secrets ? JSON.stringify(withSecrets(JSON.parse(row.json) as JsonObject, row.secrets)) : row.json);
         if (items.length >= batch) {
           yield { type: 'items', orgId, kind, items };
           items = [];
@@ -76,12 +79,12 @@ export async function* exportJson(parts: AsyncIterable<ExportPart>): AsyncGenera
     } else if (part.type === 'items') {
       const { kind, items } = part;
       if (!kind.repeated) {
-        for (const item of items) yield `,${JSON.stringify(kind.field)}:${JSON.stringify(item)}`;
+        for (const item of items) yield `,${JSON.stringify(kind.field)}:${item}`;
         continue;
       }
       const continuing = openList === kind.field;
       if (openList && !continuing) yield ']';
-      const body = items.map((i) => JSON.stringify(i)).join(',');
+      const body = items.join(',');
       yield continuing ? `,${body}` : `,${JSON.stringify(kind.field)}:[${body}`;
       openList = kind.field;
     } else {

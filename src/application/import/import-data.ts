@@ -1,5 +1,5 @@
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import { canonicalJson, type JsonObject, stringAt } from '../../domain/json.js';
+import { canonicalJson, type JsonObject, pickPaths, stringAt } from '../../domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type Ref, type ResourceKind } from '../../domain/resources/kinds.js';
 import { type PreparedResource, prepareResource } from '../../domain/resources/prepare.js';
 import type { BlobStorage, BlobTarget, ResourceTransactions, ResourceWriter, StoredResource } from '../ports.js';
@@ -42,7 +42,7 @@ export interface ImportDeps {
 }
 
 /** Rows per multi-row insert: big enough to amortise round trips, small enough to retry one by one. */
-const CHUNK = 1000;
+const CHUNK = 5000;
 
 const refKey = (r: Ref) => `${r.kind}:${r.id}`;
 const errorText = (e: unknown) =>
@@ -74,7 +74,13 @@ export function createImporter(deps: ImportDeps) {
       if (pass === 1) {
         const head: JsonObject = { org: org.org ?? {} };
         if (org.orgState !== undefined) head.orgState = org.orgState;
-        await session.importKind(ORG_KIND, [head]);
+        // A DataOrg without a name adds resources to an org that exists already (a later part
+        // of a streamed org, or data for an org created before); only a new org needs a name.
+        if (stringAt(org, 'org.name') === '' && (await session.orgExists())) {
+          session.markPresent(ORG_KIND, head);
+        } else {
+          await session.importKind(ORG_KIND, [head]);
+        }
       }
       for (const kind of RESOURCE_KINDS) {
         if (kind.pass !== pass) continue;
@@ -88,7 +94,8 @@ export function createImporter(deps: ImportDeps) {
 
     const keep = (outcome: Awaited<ReturnType<typeof runPass>>) => {
       results.push(...outcome.pending);
-      for (const [k, v] of outcome.provides) known.set(k, v);
+      // A later failure (an org sent twice, say) must not hide what an earlier pass made present.
+      for (const [k, v] of outcome.provides) if (v === undefined || !known.has(k)) known.set(k, v);
     };
 
     /** Orgs reduced to what the later passes need, kept while the stream goes on. */
@@ -176,16 +183,32 @@ class OrgSession {
     private readonly lookupOuter: (key: string) => { found: boolean; why?: string | undefined },
   ) {}
 
+  /** Whether this org was imported before in this run or is in the database. */
+  async orgExists(): Promise<boolean> {
+    const key = refKey({ kind: 'org', id: this.orgId });
+    const state = this.lookup(key);
+    if (state.found) return state.why === undefined;
+    return (await this.writer.existingRefs([{ kind: 'org', id: this.orgId }])).has(key);
+  }
+
+  /** Lets dependents refer to an existing resource without reporting it again. */
+  markPresent(kind: ResourceKind, item: JsonObject) {
+    for (const ref of kind.provides?.(item, this.orgId) ?? []) this.provided.set(refKey(ref), undefined);
+  }
+
   private lookup(key: string) {
     return this.provided.has(key) ? { found: true, why: this.provided.get(key) } : this.lookupOuter(key);
   }
 
-  private record(kind: ResourceKind, c: { id: string; original: JsonObject; item?: JsonObject }, outcome: ItemResult['outcome'], message?: string) {
-    const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: c.item ?? c.original };
+  /** `present`: the resource is in the database all the same (a conflicting one was kept), so dependents may refer to it. */
+  private record(kind: ResourceKind, c: { id: string; original: JsonObject; item?: JsonObject }, outcome: ItemResult['outcome'], message?: string, present = false) {
+    const item = c.item ?? c.original;
+    // Only the naming fields are kept: a million-user report must not hold every user.
+    const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: pickPaths(item, kind.summary) };
     if (message !== undefined) result.message = message;
     this.pending.push(result);
-    const why = outcome === 'failed' || outcome === 'skipped' ? `${kind.type} ${c.id} was not imported` : undefined;
-    for (const ref of kind.provides?.(c.item ?? c.original, this.orgId) ?? []) this.provided.set(refKey(ref), why);
+    const why = !present && (outcome === 'failed' || outcome === 'skipped') ? `${kind.type} ${c.id} was not imported` : undefined;
+    for (const ref of kind.provides?.(item, this.orgId) ?? []) this.provided.set(refKey(ref), why);
   }
 
   async importKind(kind: ResourceKind, items: readonly JsonObject[]): Promise<void> {
@@ -207,9 +230,10 @@ class OrgSession {
       } else if (this.cmd.conflictPolicy === 'overwrite') {
         replaces.push(c);
       } else if (this.cmd.conflictPolicy === 'skip') {
-        this.record(kind, { ...c, item: stored.item }, 'skipped', 'exists with different content; kept as it is (conflict policy skip)');
+        this.record(kind, { ...c, item: stored.item }, 'skipped', 'exists with different content; kept as it is (conflict policy skip)', true);
       } else {
-        this.record(kind, c, 'failed', `${kind.type} ${c.id} already exists with different content (IMPORT-conflict)`);
+        // It failed to import, but a resource with this id is in the database: dependents may use it.
+        this.record(kind, c, 'failed', `${kind.type} ${c.id} already exists with different content (IMPORT-conflict)`, true);
       }
     }
     await this.hashPasswords([...inserts, ...replaces]);

@@ -12,7 +12,7 @@ export interface ItemResult {
   outcome: Outcome;
   /** Why it failed or was skipped. */
   message?: string;
-  /** The canonical item (without secrets), for success lists. */
+  /** The fields that name the resource (ResourceKind.summary), for success lists. */
   item: JsonObject;
 }
 

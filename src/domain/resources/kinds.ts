@@ -35,6 +35,8 @@ export interface ResourceKind {
   refs(item: JsonObject, orgId: string): Ref[];
   /** What this resource, once present, lets others refer to. */
   provides?(item: JsonObject, orgId: string): Ref[];
+  /** The fields that name this resource in a report (ZITADEL's success lists). */
+  readonly summary: readonly string[];
 }
 
 const orgRef = (orgId: string): Ref[] => [{ kind: 'org', id: orgId }];
@@ -42,7 +44,7 @@ const userRef = (id: string): Ref => ({ kind: 'user', id });
 const projectRef = (id: string): Ref => ({ kind: 'project', id });
 
 function policy(type: string, field: string, fieldNumber: number): ResourceKind {
-  return { type, field, fieldNumber, repeated: false, pass: 1, id: (_i, orgId) => orgId, refs: (_i, orgId) => orgRef(orgId) };
+  return { type, field, fieldNumber, repeated: false, pass: 1, summary: [], id: (_i, orgId) => orgId, refs: (_i, orgId) => orgRef(orgId) };
 }
 
 function text(type: string, field: string, fieldNumber: number): ResourceKind {
@@ -52,6 +54,7 @@ function text(type: string, field: string, fieldNumber: number): ResourceKind {
     fieldNumber,
     repeated: true,
     pass: 1,
+    summary: ['language'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'language')}`,
     refs: (_i, orgId) => orgRef(orgId),
   };
@@ -70,6 +73,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 34,
     repeated: true,
     pass: 1,
+    summary: ['domainName'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'domainName')}`,
     refs: (_i, orgId) => orgRef(orgId),
   },
@@ -81,6 +85,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 31,
     repeated: true,
     pass: 1,
+    summary: ['idpId'],
     id: (i) => stringAt(i, 'idpId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [{ kind: 'idp', id: stringAt(i, 'idpId') }],
@@ -91,6 +96,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 32,
     repeated: true,
     pass: 1,
+    summary: ['idpId'],
     id: (i) => stringAt(i, 'idpId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [{ kind: 'idp', id: stringAt(i, 'idpId') }],
@@ -114,6 +120,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 14,
     repeated: true,
     pass: 1,
+    summary: ['userId'],
     id: (i) => stringAt(i, 'userId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [userRef(stringAt(i, 'userId'))],
@@ -124,6 +131,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 15,
     repeated: true,
     pass: 1,
+    summary: ['userId'],
     id: (i) => stringAt(i, 'userId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [userRef(stringAt(i, 'userId'))],
@@ -134,6 +142,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 23,
     repeated: true,
     pass: 1,
+    summary: ['id', 'key'],
     id: (i) => `${stringAt(i, 'id')}_${stringAt(i, 'key')}`,
     refs: (i) => [userRef(stringAt(i, 'id'))],
   },
@@ -143,6 +152,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 36,
     repeated: true,
     pass: 1,
+    summary: ['keyId', 'userId'],
     id: (i) => stringAt(i, 'keyId'),
     refs: (i) => [userRef(stringAt(i, 'userId'))],
   },
@@ -152,6 +162,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 33,
     repeated: true,
     pass: 1,
+    summary: ['userId', 'idpId', 'providedUserId', 'providedUserName'],
     id: (i) => `${stringAt(i, 'userId')}_${stringAt(i, 'idpId')}`,
     refs: (i) => [userRef(stringAt(i, 'userId'))],
   },
@@ -161,6 +172,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 10,
     repeated: true,
     pass: 1,
+    summary: ['projectId'],
     id: (i) => stringAt(i, 'projectId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [projectRef(stringAt(i, 'projectId'))],
@@ -171,6 +183,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 13,
     repeated: true,
     pass: 1,
+    summary: ['appId', 'app.projectId'],
     id: (i) => stringAt(i, 'appId'),
     refs: (i) => [projectRef(stringAt(i, 'app.projectId'))],
     provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
@@ -181,6 +194,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 12,
     repeated: true,
     pass: 1,
+    summary: ['appId', 'app.projectId'],
     id: (i) => stringAt(i, 'appId'),
     refs: (i) => [projectRef(stringAt(i, 'app.projectId'))],
     provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
@@ -191,6 +205,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 35,
     repeated: true,
     pass: 1,
+    summary: ['id', 'appId'],
     id: (i) => stringAt(i, 'id'),
     refs: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
   },
@@ -200,6 +215,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 17,
     repeated: true,
     pass: 1,
+    summary: ['actionId'],
     id: (i) => stringAt(i, 'actionId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [{ kind: 'action', id: stringAt(i, 'actionId') }],
@@ -210,6 +226,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 11,
     repeated: true,
     pass: 1,
+    summary: ['projectId', 'roleKey'],
     id: (i) => `${stringAt(i, 'projectId')}_${stringAt(i, 'roleKey')}`,
     refs: (i) => [projectRef(stringAt(i, 'projectId'))],
     provides: (i) => roleRefs(stringAt(i, 'projectId'), [stringAt(i, 'roleKey')]),
@@ -220,6 +237,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 16,
     repeated: true,
     pass: 2,
+    summary: ['flowType', 'triggerType', 'actionIds'],
     id: (i) => `${stringAt(i, 'flowType')}_${stringAt(i, 'triggerType')}`,
     refs: (i, orgId) => [...orgRef(orgId), ...stringsAt(i, 'actionIds').map((id): Ref => ({ kind: 'action', id }))],
   },
@@ -229,6 +247,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 18,
     repeated: true,
     pass: 2,
+    summary: ['grantId', 'projectGrant.projectId', 'projectGrant.grantedOrgId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectGrant.projectId')}_${stringAt(i, 'projectGrant.grantedOrgId')}`,
     refs: (i) => [
       projectRef(stringAt(i, 'projectGrant.projectId')),
@@ -243,6 +262,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 19,
     repeated: true,
     pass: 2,
+    summary: ['userId', 'projectId', 'projectGrantId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'userId')}`,
     refs: (i) => [
       userRef(stringAt(i, 'userId')),
@@ -257,6 +277,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 20,
     repeated: true,
     pass: 3,
+    summary: ['userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'userId')}`,
     refs: (i, orgId) => [...orgRef(orgId), userRef(stringAt(i, 'userId'))],
   },
@@ -266,6 +287,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 22,
     repeated: true,
     pass: 3,
+    summary: ['projectId', 'grantId', 'userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'grantId')}_${stringAt(i, 'userId')}`,
     refs: (i) => [{ kind: 'project_grant', id: stringAt(i, 'grantId') }, userRef(stringAt(i, 'userId'))],
   },
@@ -275,6 +297,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     fieldNumber: 21,
     repeated: true,
     pass: 3,
+    summary: ['projectId', 'userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'userId')}`,
     refs: (i) => [projectRef(stringAt(i, 'projectId')), userRef(stringAt(i, 'userId'))],
   },
@@ -292,6 +315,7 @@ export const ORG_KIND: ResourceKind = {
   fieldNumber: 3,
   repeated: false,
   pass: 1,
+  summary: ['org.name'],
   id: (_i, orgId) => orgId,
   refs: () => [],
   provides: (_i, orgId) => [{ kind: 'org', id: orgId }],

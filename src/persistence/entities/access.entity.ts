@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { JsonObject } from '../../domain/json.js';
 import { User } from './user.entity.js';
+import { payload } from './payload.js';
 
 /**
  * Memberships with roles, for every scope: the instance (scope_id ''), an org, a project or a
@@ -15,7 +15,7 @@ export const MemberSchema = defineEntity({
     user: () => p.manyToOne(User).deleteRule('cascade').fieldName('user_id').primary(),
     orgId: p.string().length(64).index(),
     roles: p.json<string[]>(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['scope', 'scopeId', 'user'],
 });
@@ -31,7 +31,7 @@ export const UserGrantSchema = defineEntity({
     user: () => p.manyToOne(User).deleteRule('cascade').fieldName('user_id').index(),
     projectId: p.string().length(64).index(),
     orgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
 });
 export class UserGrant extends UserGrantSchema.class {}

@@ -1,13 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { JsonObject } from '../../domain/json.js';
 import { Org } from './org.entity.js';
+import { payload } from './payload.js';
 
 const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').index() };
 
 export const ActionSchema = defineEntity({
   name: 'Action',
   tableName: 'action',
-  properties: { id: p.string().length(64).primary(), ...orgRef, payload: p.json<JsonObject>() },
+  properties: { id: p.string().length(64).primary(), ...orgRef, payload: payload() },
 });
 export class Action extends ActionSchema.class {}
 ActionSchema.setClass(Action);
@@ -19,7 +19,7 @@ export const TriggerActionSchema = defineEntity({
     org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').primary(),
     flowType: p.string().length(64).primary(),
     triggerType: p.string().length(64).primary(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['org', 'flowType', 'triggerType'],
 });
@@ -34,7 +34,7 @@ export const IdpSchema = defineEntity({
     id: p.string().length(64).primary(),
     ...orgRef,
     type: p.string().length(16),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
 });
 export class Idp extends IdpSchema.class {}

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { JsonObject } from '../../domain/json.js';
+import { payload } from './payload.js';
 
 export const OrgSchema = defineEntity({
   name: 'Org',
@@ -9,7 +9,7 @@ export const OrgSchema = defineEntity({
     name: p.string().length(200),
     state: p.string().length(32),
     /** The canonical proto-JSON of the org's DataOrg entry head (org + orgState). */
-    payload: p.json<JsonObject>(),
+    payload: payload(),
     createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
     changedAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp').onUpdate(() => new Date()),
   },
@@ -29,7 +29,7 @@ export const OrgDomainSchema = defineEntity({
     ...orgChild,
     domainName: p.string().length(253).primary(),
     isVerified: p.boolean(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['org', 'domainName'],
   // A verified domain belongs to one org of the instance (ZITADEL's rule for login names).
@@ -51,7 +51,7 @@ export const OrgSettingSchema = defineEntity({
     ...orgChild,
     kind: p.string().length(64).primary(),
     language: p.string().length(32).primary(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['org', 'kind', 'language'],
 });

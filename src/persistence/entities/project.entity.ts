@@ -1,13 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { JsonObject } from '../../domain/json.js';
 import { Org } from './org.entity.js';
+import { payload } from './payload.js';
 
 const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').index() };
 
 export const ProjectSchema = defineEntity({
   name: 'Project',
   tableName: 'project',
-  properties: { id: p.string().length(64).primary(), ...orgRef, payload: p.json<JsonObject>() },
+  properties: { id: p.string().length(64).primary(), ...orgRef, payload: payload() },
 });
 export class Project extends ProjectSchema.class {}
 ProjectSchema.setClass(Project);
@@ -21,7 +21,7 @@ export const ProjectRoleSchema = defineEntity({
     project: () => p.manyToOne(Project).deleteRule('cascade').fieldName('project_id').primary(),
     roleKey: p.string().length(200).primary(),
     orgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['project', 'roleKey'],
 });
@@ -37,7 +37,7 @@ export const AppSchema = defineEntity({
     ...projectRef,
     orgId: p.string().length(64).index(),
     type: p.string().length(16),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
 });
 export class App extends AppSchema.class {}
@@ -51,7 +51,7 @@ export const AppKeySchema = defineEntity({
     id: p.string().length(64).primary(),
     app: () => p.manyToOne(App).deleteRule('cascade').fieldName('app_id').index(),
     orgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
 });
 export class AppKey extends AppKeySchema.class {}
@@ -66,7 +66,7 @@ export const ProjectGrantSchema = defineEntity({
     ...projectRef,
     orgId: p.string().length(64).index(),
     grantedOrgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
 });
 export class ProjectGrant extends ProjectGrantSchema.class {}

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { JsonObject } from '../../domain/json.js';
 import { Org } from './org.entity.js';
+import { payload } from './payload.js';
 
 /** Human and machine users share one table: ids and login names are unique across both. */
 export const UserSchema = defineEntity({
@@ -14,7 +14,7 @@ export const UserSchema = defineEntity({
     /** '' when the name must be unique in the whole instance, else the org id (see user-name-scope.ts). */
     userNameScope: p.string().length(64),
     state: p.string().length(32),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
     createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
     changedAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp').onUpdate(() => new Date()),
   },
@@ -55,7 +55,7 @@ export const UserMetadataSchema = defineEntity({
     user: () => p.manyToOne(User).deleteRule('cascade').fieldName('user_id').primary(),
     key: p.string().length(200).primary(),
     orgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['user', 'key'],
 });
@@ -70,7 +70,7 @@ export const UserLinkSchema = defineEntity({
     providedUserId: p.string().length(200).primary(),
     ...userChild,
     orgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
   primaryKeys: ['idpId', 'providedUserId'],
 });
@@ -85,7 +85,7 @@ export const MachineKeySchema = defineEntity({
     id: p.string().length(64).primary(),
     ...userChild,
     orgId: p.string().length(64).index(),
-    payload: p.json<JsonObject>(),
+    payload: payload(),
   },
 });
 export class MachineKey extends MachineKeySchema.class {}

@@ -8,7 +8,7 @@ export interface RowContext {
 
 type Column = {
   name: string;
-  type: 'text' | 'boolean' | 'jsonb';
+  type: 'text' | 'boolean' | 'json';
   value(item: JsonObject, orgId: string, ctx: RowContext): unknown;
 };
 
@@ -26,7 +26,7 @@ export interface ResourceTable {
 
 const text = (name: string, path: string): Column => ({ name, type: 'text', value: (i) => stringAt(i, path) });
 const orgId: Column = { name: 'org_id', type: 'text', value: (_i, org) => org };
-const payload: Column = { name: 'payload', type: 'jsonb', value: (i) => i };
+const payload: Column = { name: 'payload', type: 'json', value: (i) => i };
 
 function table(name: string, key: string[], columns: Column[], where: Record<string, string> = {}): ResourceTable {
   return { table: name, key, where, orgColumn: 'org_id', columns: [...columns, payload] };
@@ -49,7 +49,7 @@ const member = (scope: string, scopeId: (i: JsonObject, org: string) => string):
       { name: 'scope_id', type: 'text', value: scopeId },
       text('user_id', 'userId'),
       orgId,
-      { name: 'roles', type: 'jsonb', value: (i) => stringsAt(i, 'roles') },
+      { name: 'roles', type: 'json', value: (i) => stringsAt(i, 'roles') },
     ],
     { scope },
   );

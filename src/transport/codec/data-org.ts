@@ -113,7 +113,12 @@ export function routeAdminShapedV1(body: PbJsonObject): PbJsonObject {
     (o) =>
       isJsonObject(o as Json) &&
       Array.isArray((o as PbJsonObject).triggerActions) &&
-      ((o as PbJsonObject).triggerActions as JsonValue[]).some((t) => isJsonObject(t as Json) && /^\d+$/.test(String((t as PbJsonObject).flowType))),
+      ((o as PbJsonObject).triggerActions as JsonValue[]).some((t) => {
+        // A digit *string* is the admin shape (flow_type is a string there); v1's enum may
+        // legally be a JSON number, which must stay v1.
+        const flowType = isJsonObject(t as Json) ? (t as PbJsonObject).flowType : undefined;
+        return typeof flowType === 'string' && /^\d+$/.test(flowType);
+      }),
   );
   if (!(has(ADMIN_ONLY) || numericTriggers) || has(V1_ONLY)) return body;
   const { [key]: data, ...rest } = body;

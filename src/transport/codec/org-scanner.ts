@@ -6,12 +6,13 @@ const OPEN_OBJ = 0x7b;
 const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
+const ZERO = 0x30;
 
 /**
  * Cuts an export file (`{"orgs":[{…},{…}], …}`) into the bytes of each org, without parsing
  * the whole document: memory stays at one org, however large the file. Scanning bytes is safe
  * for UTF-8 because no multi-byte sequence contains an ASCII byte. Structural problems
- * (not an object, no "orgs" array, truncated) are INVALID_ARGUMENT.
+ * (not an object, no "orgs" array, truncated, bad syntax between orgs) are INVALID_ARGUMENT.
  */
 export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: number): AsyncGenerator<Buffer> {
   let depth = 0;
@@ -26,13 +27,26 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
   let element: Buffer[] = [];
   let elementSize = 0;
   let elementStart = -1;
+  /**
+   * The file without its orgs (each one becomes `0`), parsed at the end: the scan itself only
+   * counts brackets, so `},,{` or stray words between orgs would otherwise pass unnoticed.
+   */
+  const outline: number[] = [];
+  const keep = (b: number) => {
+    if (outline.length >= maxOrgBytes) {
+      throw resourceExhausted('IMPORT-file-outline', `the import file holds more than ${maxOrgBytes} bytes outside its orgs`);
+    }
+    outline.push(b);
+  };
 
   for await (const raw of chunks) {
     const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     elementStart = inOrgs && depth >= 3 ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i] as number;
+      const inElement = inOrgs && depth >= 3;
       if (inString) {
+        if (!inElement) keep(b);
         if (escaped) escaped = false;
         else if (b === BACKSLASH) escaped = true;
         else if (b === QUOTE) {
@@ -49,11 +63,13 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
         if (b !== OPEN_OBJ) throw invalidArgument('IMPORT-file-shape', 'the import file must be a JSON object with an "orgs" array');
         started = true;
         depth = 1;
+        keep(b);
         continue;
       }
       if (depth === 0) throw invalidArgument('IMPORT-file-json', 'the import file has data after its end');
       if (b === QUOTE) {
         inString = true;
+        if (!inElement) keep(b);
         if (depth === 1) keyBytes = [];
         continue;
       }
@@ -63,15 +79,18 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
           if (b !== OPEN_ARR) throw invalidArgument('IMPORT-file-shape', '"orgs" must be an array');
           inOrgs = true;
           sawOrgs = true;
+          keep(b);
         } else if (inOrgs && depth === 3) {
           if (b !== OPEN_OBJ) throw invalidArgument('IMPORT-file-shape', 'every entry of "orgs" must be an object');
           elementStart = i;
           element = [];
           elementSize = 0;
-        }
+          keep(ZERO);
+        } else if (!inElement) keep(b);
         continue;
       }
       if (b === CLOSE_OBJ || b === CLOSE_ARR) {
+        if (!inElement) keep(b);
         depth--;
         if (inOrgs && depth === 2 && b === CLOSE_OBJ) {
           const part = chunk.subarray(elementStart, i + 1);
@@ -86,7 +105,7 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
         }
         if (depth === 1) lastKey = '';
         if (depth < 0) throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON');
-      }
+      } else if (!inElement) keep(b);
     }
     if (inOrgs && depth >= 3 && elementStart >= 0) {
       const part = chunk.subarray(elementStart);
@@ -99,6 +118,11 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
     throw invalidArgument('IMPORT-file-truncated', 'the import file ends early (truncated?): its JSON is not complete');
   }
   if (!sawOrgs) throw invalidArgument('IMPORT-file-shape', 'the import file has no "orgs" array');
+  try {
+    JSON.parse(Buffer.from(outline).toString('utf8'));
+  } catch {
+    throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON outside its orgs');
+  }
 }
 
 function orgTooLarge(max: number) {

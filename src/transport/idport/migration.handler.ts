@@ -58,7 +58,7 @@ function partMessage(part: ExportPart): DataOrg | undefined {
     case 'items':
       return fromJson(DataOrgSchema, {
         orgId: part.orgId,
-        [part.kind.field]: part.kind.repeated ? part.items : (part.items[0] ?? {}),
+        [part.kind.field]: part.kind.repeated ? part.items.map((i) => JSON.parse(i)) : JSON.parse(part.items[0] ?? '{}'),
       });
     case 'end':
       return fromJson(DataOrgSchema, { orgId: part.orgId, orgState: part.head.orgState ?? 'ORG_STATE_ACTIVE' });
