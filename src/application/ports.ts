@@ -25,6 +25,12 @@ export type BlobTarget =
 /** Reads and writes whole blobs as byte streams, so big exports never sit in memory at once. */
 export interface BlobStorage {
   /**
+   * Checks a target without touching storage (names, path, credentials encoding), so a bad
+   * one is refused before any work starts. Throws DomainError InvalidArgument.
+   */
+  check(target: BlobTarget): void;
+
+  /**
    * Writes every chunk, then makes the blob visible at once: on any failure or abort, nothing
    * (not even a partial blob) is left at the target.
    * Errors: DomainError InvalidArgument (bad target, bad credentials encoding), Unavailable

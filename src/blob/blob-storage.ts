@@ -9,6 +9,7 @@ export type TargetOf<K extends BlobTarget['kind']> = Extract<BlobTarget, { kind:
 
 /** An adapter that handles one kind of target: the same contract as BlobStorage, narrowed. */
 export interface BlobStorageFor<K extends BlobTarget['kind']> {
+  check(target: TargetOf<K>): void;
   write(target: TargetOf<K>, chunks: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<void>;
   read(target: TargetOf<K>, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }
@@ -18,6 +19,10 @@ export function createBlobStorage(adapters: {
   local: BlobStorageFor<'local'>;
 }): BlobStorage {
   return {
+    check(target) {
+      if (target.kind === 'gcs') adapters.gcs.check(target);
+      else adapters.local.check(target);
+    },
     write(target, chunks, signal) {
       return target.kind === 'gcs'
         ? adapters.gcs.write(target, chunks, signal)

@@ -60,6 +60,11 @@ export function createGcsBlobStorage(options: GcsBlobStorageOptions = {}): BlobS
   };
 
   return {
+    check(target) {
+      checkTarget(target);
+      parseServiceAccount(target.serviceAccountJsonBase64);
+    },
+
     async write(target, chunks, signal) {
       if (signal.aborted) throw blobDeadline();
       const where = `gs://${target.bucket}/${target.path}`;

@@ -23,6 +23,10 @@ const READ_CHUNK_BYTES = 256 * 1024;
 
 export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobStorageFor<'local'> {
   return {
+    check(target) {
+      checkRelative(target);
+    },
+
     async write(target, chunks, signal) {
       if (signal.aborted) throw blobDeadline();
       const relative = checkRelative(target);

@@ -14,6 +14,7 @@ import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { registerHealth } from './health.js';
 import { registerReflection } from './reflection.js';
+import { clientParseErrors } from './parse-errors.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
 /** The ZITADEL-compatible services idport serves (the REST gateway mounts their http rules). */
@@ -65,6 +66,7 @@ export function createHttpHandler(options: HandlerOptions) {
     const rpc = byPath.get(path);
     if (rpc) {
       rpc(universalRequestFromNodeRequest(req, res, undefined, undefined))
+        .then(clientParseErrors)
         .then((uRes) => {
           closeIfBodyUnread(req, res);
           return universalResponseToNodeResponse(uRes, res);

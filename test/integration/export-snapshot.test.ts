@@ -19,6 +19,7 @@ let db: Database;
 let tx: ResourceTransactions;
 
 const noBlobs: BlobStorage = {
+  check: () => {},
   write: () => Promise.reject(new Error('this test exports to the response only')),
   read: () => {
     throw new Error('this test exports to the response only');

@@ -32,6 +32,7 @@ export function createExporter(deps: { tx: ResourceTransactions; blobs: BlobStor
     if (!cmd.toResponse && cmd.targets.length === 0) {
       throw invalidArgument('EXPORT-no-output', 'choose at least one output: response_output, gcs_output or local_output');
     }
+    for (const target of cmd.targets) deps.blobs.check(target);
     try {
       return await deps.tx.read(cmd.signal, async (reader) => {
         const orgIds = await selectOrgs(reader, cmd);

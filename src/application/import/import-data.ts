@@ -93,7 +93,8 @@ export function createImporter(deps: ImportDeps) {
     };
 
     const keep = (outcome: Awaited<ReturnType<typeof runPass>>) => {
-      results.push(...outcome.pending);
+      // A loop, not push(...items): an org's hundred thousand results overflow the argument stack.
+      for (const r of outcome.pending) results.push(r);
       // A later failure (an org sent twice, say) must not hide what an earlier pass made present.
       for (const [k, v] of outcome.provides) if (v === undefined || !known.has(k)) known.set(k, v);
     };
@@ -146,6 +147,7 @@ async function* orgsOf(deps: ImportDeps, cmd: ImportCommand): AsyncGenerator<Dec
     for await (const org of source.orgs) yield { org };
     return;
   }
+  deps.blobs.check(source.target);
   await source.validate(deps.blobs.read(source.target, cmd.signal));
   yield* source.decode(deps.blobs.read(source.target, cmd.signal));
 }

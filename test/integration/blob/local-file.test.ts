@@ -182,6 +182,9 @@ test('abort mid-read → DeadlineExceeded', async () => {
 test('createBlobStorage sends each target to the adapter for its kind', async () => {
   const calls: string[] = [];
   const gcs: BlobStorageFor<'gcs'> = {
+    check(target) {
+      calls.push(`gcs check ${target.bucket}/${target.path}`);
+    },
     async write(target) {
       calls.push(`gcs write ${target.bucket}/${target.path}`);
     },
@@ -193,9 +196,11 @@ test('createBlobStorage sends each target to the adapter for its kind', async ()
   const storage = createBlobStorage({ gcs, local: createLocalBlobStorage({ exportDir: importDir, importDir }) });
   const gcsTarget: BlobTarget = { kind: 'gcs', bucket: 'b', path: 'p', serviceAccountJsonBase64: 'x' };
 
+  storage.check(gcsTarget);
   await storage.write(gcsTarget, tiny(), signal());
   expect((await readAll(storage.read(gcsTarget, signal()))).toString()).toBe('from gcs');
   await storage.write(local('l.json'), chunksOf(Buffer.from('local'), 2), signal());
   expect((await readAll(storage.read(local('l.json'), signal()))).toString()).toBe('local');
-  expect(calls).toEqual(['gcs write b/p', 'gcs read b/p']);
+  expect(() => storage.check(local('../escape'))).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
+  expect(calls).toEqual(['gcs check b/p', 'gcs write b/p', 'gcs read b/p']);
 });
