@@ -1,6 +1,6 @@
-import type { DescMethod, DescService } from '@bufbuild/protobuf';
+import type { DescMethod, DescService, JsonValue } from '@bufbuild/protobuf';
 import { Code, ConnectError, createConnectRouter, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
-import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import type { UniversalHandler, UniversalServerRequest } from '@connectrpc/connect/protocol';
 import {
   compressionBrotli,
   compressionGzip,
@@ -14,6 +14,7 @@ import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { registerHealth } from './health.js';
 import { registerReflection } from './reflection.js';
+import { routeAdminShapedV1 } from './codec/data-org.js';
 import { clientParseErrors } from './parse-errors.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
@@ -28,6 +29,37 @@ export interface HandlerOptions {
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
   onUnexpected(message: string, cause: unknown): void;
+}
+
+/**
+ * Connect JSON ImportData gets the same treatment as the REST path: an admin-shaped export sent
+ * as `data_orgsv1` is read as `data_orgs` (see routeAdminShapedV1). Bodies over the limit or
+ * not JSON pass on unchanged, for Connect to refuse as usual.
+ */
+async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number): Promise<UniversalServerRequest> {
+  const source = (uReq.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let step = await source.next(); !step.done; step = await source.next()) {
+    chunks.push(step.value);
+    size += step.value.length;
+    if (size > maxBytes) {
+      // Too big to rewrite: hand on what was read and the rest, unread, for Connect's limit.
+      const rest = { [Symbol.asyncIterator]: () => source };
+      return { ...uReq, body: (async function* () { yield* chunks; yield* rest; })() };
+    }
+  }
+  let bytes = Buffer.concat(chunks);
+  try {
+    const body = JSON.parse(bytes.toString('utf8')) as JsonValue;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+      bytes = Buffer.from(JSON.stringify(routeAdminShapedV1(body)));
+    }
+  } catch {
+    // not JSON: Connect answers invalid_argument
+  }
+  uReq.header.set('content-length', String(bytes.length));
+  return { ...uReq, body: (async function* () { yield bytes; })() };
 }
 
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */
@@ -65,7 +97,10 @@ export function createHttpHandler(options: HandlerOptions) {
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
     const rpc = byPath.get(path);
     if (rpc) {
-      rpc(universalRequestFromNodeRequest(req, res, undefined, undefined))
+      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+      const isJsonImport = rpc.method === AdminService.method.importData && uReq.header.get('content-type') === 'application/json';
+      (isJsonImport ? withAdminShapedV1(uReq, options.maxRequestBytes) : Promise.resolve(uReq))
+        .then(rpc)
         .then(clientParseErrors)
         .then((uRes) => {
           closeIfBodyUnread(req, res);

@@ -258,9 +258,11 @@ class OrgSession {
     const seen = new Set<string>();
     const out: Candidate[] = [];
     for (const original of items) {
-      const id = kind.id(original, this.orgId);
+      let id = kind.id(original, this.orgId);
       try {
         const prepared = prepareResource(kind, original);
+        // Preparing can normalise what the id is made of (trigger types: enum names → ids).
+        id = kind.id(prepared.item, this.orgId);
         if (seen.has(id)) throw new DomainError('InvalidArgument', 'IMPORT-duplicate', `${kind.type} ${id} appears twice in this import`);
         seen.add(id);
         out.push({ id, prepared, original });
