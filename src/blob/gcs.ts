@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { IdempotencyStrategy, Storage, type File, type StorageOptions } from '@google-cloud/storage';
+import type { File, StorageOptions } from '@google-cloud/storage';
 import { invalidArgument } from '../domain/errors.js';
 import { abortable, blobDeadline } from './abort.js';
 import type { BlobStorageFor, TargetOf } from './blob-storage.js';
@@ -36,8 +36,16 @@ const RETRY_OPTIONS: NonNullable<StorageOptions['retryOptions']> = {
   retryDelayMultiplier: 2,
   maxRetryDelay: 1,
   totalTimeout: 60,
-  idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+  // IdempotencyStrategy.RetryAlways; the enum's value, so the SDK need not load at start-up.
+  idempotencyStrategy: 0,
 };
+
+/**
+ * The SDK (and its google-auth stack) is ~40 MB of resident memory; it is loaded on the first
+ * GCS call, not by every server that never uses GCS.
+ */
+let sdk: Promise<typeof import('@google-cloud/storage')> | undefined;
+const loadSdk = () => (sdk ??= import('@google-cloud/storage'));
 
 // Resumable uploads in 8 MiB requests (GCS's recommended minimum; a multiple of 256 KiB): a
 // failed request is retried from this much memory instead of restarting the whole export.
@@ -47,9 +55,10 @@ const CHUNK_SIZE = 8 * 1024 * 1024;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
 export function createGcsBlobStorage(options: GcsBlobStorageOptions = {}): BlobStorageFor<'gcs'> {
-  const fileFor = (target: TargetOf<'gcs'>): File => {
+  const fileFor = async (target: TargetOf<'gcs'>): Promise<File> => {
     checkTarget(target);
     const account = parseServiceAccount(target.serviceAccountJsonBase64);
+    const { Storage } = await loadSdk();
     const storage = new Storage({
       projectId: account.projectId,
       credentials: { client_email: account.clientEmail, private_key: account.privateKey },
@@ -68,7 +77,7 @@ export function createGcsBlobStorage(options: GcsBlobStorageOptions = {}): BlobS
     async write(target, chunks, signal) {
       if (signal.aborted) throw blobDeadline();
       const where = `gs://${target.bucket}/${target.path}`;
-      const upload = fileFor(target).createWriteStream({
+      const upload = (await fileFor(target)).createWriteStream({
         // Resumable: GCS shows the object only after the last byte, so a failed or aborted
         // write leaves nothing behind (an unfinished session expires on its own after a week).
         resumable: true,
@@ -105,7 +114,7 @@ export function createGcsBlobStorage(options: GcsBlobStorageOptions = {}): BlobS
     async *read(target, signal) {
       if (signal.aborted) throw blobDeadline();
       const where = `gs://${target.bucket}/${target.path}`;
-      const download = fileFor(target).createReadStream({ validation: 'crc32c' });
+      const download = (await fileFor(target)).createReadStream({ validation: 'crc32c' });
       const onAbort = () => download.destroy(blobDeadline());
       signal.addEventListener('abort', onAbort, { once: true });
       try {

@@ -37,6 +37,8 @@ export interface ResourceKind {
   provides?(item: JsonObject, orgId: string): Ref[];
   /** The fields that name this resource in a report (ZITADEL's success lists). */
   readonly summary: readonly string[];
+  /** Org settings: one policy per org, or one custom text per org and language. */
+  readonly setting?: 'policy' | 'text';
 }
 
 const orgRef = (orgId: string): Ref[] => [{ kind: 'org', id: orgId }];
@@ -44,7 +46,17 @@ const userRef = (id: string): Ref => ({ kind: 'user', id });
 const projectRef = (id: string): Ref => ({ kind: 'project', id });
 
 function policy(type: string, field: string, fieldNumber: number): ResourceKind {
-  return { type, field, fieldNumber, repeated: false, pass: 1, summary: [], id: (_i, orgId) => orgId, refs: (_i, orgId) => orgRef(orgId) };
+  return {
+    type,
+    field,
+    fieldNumber,
+    repeated: false,
+    pass: 1,
+    summary: [],
+    setting: 'policy',
+    id: (_i, orgId) => orgId,
+    refs: (_i, orgId) => orgRef(orgId),
+  };
 }
 
 function text(type: string, field: string, fieldNumber: number): ResourceKind {
@@ -55,6 +67,7 @@ function text(type: string, field: string, fieldNumber: number): ResourceKind {
     repeated: true,
     pass: 1,
     summary: ['language'],
+    setting: 'text',
     id: (i, orgId) => `${orgId}_${stringAt(i, 'language')}`,
     refs: (_i, orgId) => orgRef(orgId),
   };

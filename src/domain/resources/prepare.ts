@@ -20,18 +20,6 @@ export interface PreparedResource {
   plaintextPassword?: string;
 }
 
-const TEXT_KINDS = new Set([
-  'login_texts',
-  'init_message',
-  'password_reset_message',
-  'verify_email_message',
-  'verify_phone_message',
-  'domain_claimed_message',
-  'passwordless_registration_message',
-  'verify_sms_otp_message',
-  'verify_email_otp_message',
-  'invite_user_message',
-]);
 
 /** Fields ZITADEL's own API refuses to create the resource without. */
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
@@ -86,13 +74,13 @@ const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
  * message naming the field; never echoes secret values.
  */
 export function prepareResource(kind: ResourceKind, item: JsonObject): PreparedResource {
-  const missing = (REQUIRED[kind.type] ?? (TEXT_KINDS.has(kind.type) ? ['language'] : [])).filter(
+  const missing = (REQUIRED[kind.type] ?? (kind.setting === 'text' ? ['language'] : [])).filter(
     (path) => stringAt(item, path).trim() === '',
   );
   if (missing.length > 0) {
     throw invalidArgument('IMPORT-required', `${kind.type}: missing ${missing.join(', ')}`);
   }
-  if (TEXT_KINDS.has(kind.type) && !LANGUAGE.test(stringAt(item, 'language'))) {
+  if (kind.setting === 'text' && !LANGUAGE.test(stringAt(item, 'language'))) {
     throw invalidArgument('IMPORT-language', `${kind.type}: "${stringAt(item, 'language')}" is not a language tag`);
   }
   if (ROLE_HOLDERS.has(kind.type) && stringsAt(item, 'roles').length === 0) {

@@ -13,11 +13,12 @@ export const MemberSchema = defineEntity({
     scope: p.string().length(16).primary(),
     scopeId: p.string().length(140).primary(),
     user: () => p.manyToOne(User).deleteRule('cascade').fieldName('user_id').primary(),
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     roles: p.json<string[]>(),
     payload: payload(),
   },
   primaryKeys: ['scope', 'scopeId', 'user'],
+  indexes: [{ name: 'member_export', properties: ['orgId', 'scope', 'scopeId', 'user'] }],
 });
 export class Member extends MemberSchema.class {}
 MemberSchema.setClass(Member);
@@ -30,9 +31,10 @@ export const UserGrantSchema = defineEntity({
     id: p.string().length(200).primary(),
     user: () => p.manyToOne(User).deleteRule('cascade').fieldName('user_id').index(),
     projectId: p.string().length(64).index(),
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     payload: payload(),
   },
+  indexes: [{ name: 'user_grant_export', properties: ['orgId', 'id'] }],
 });
 export class UserGrant extends UserGrantSchema.class {}
 UserGrantSchema.setClass(UserGrant);

@@ -2,12 +2,13 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { Org } from './org.entity.js';
 import { payload } from './payload.js';
 
-const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').index() };
+const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id') };
 
 export const ActionSchema = defineEntity({
   name: 'Action',
   tableName: 'action',
   properties: { id: p.string().length(64).primary(), ...orgRef, payload: payload() },
+  indexes: [{ name: 'action_export', properties: ['org', 'id'] }],
 });
 export class Action extends ActionSchema.class {}
 ActionSchema.setClass(Action);
@@ -36,6 +37,7 @@ export const IdpSchema = defineEntity({
     type: p.string().length(16),
     payload: payload(),
   },
+  indexes: [{ name: 'idp_export', properties: ['org', 'id'] }],
 });
 export class Idp extends IdpSchema.class {}
 IdpSchema.setClass(Idp);

@@ -2,12 +2,13 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { Org } from './org.entity.js';
 import { payload } from './payload.js';
 
-const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').index() };
+const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id') };
 
 export const ProjectSchema = defineEntity({
   name: 'Project',
   tableName: 'project',
   properties: { id: p.string().length(64).primary(), ...orgRef, payload: payload() },
+  indexes: [{ name: 'project_export', properties: ['org', 'id'] }],
 });
 export class Project extends ProjectSchema.class {}
 ProjectSchema.setClass(Project);
@@ -20,10 +21,11 @@ export const ProjectRoleSchema = defineEntity({
   properties: {
     project: () => p.manyToOne(Project).deleteRule('cascade').fieldName('project_id').primary(),
     roleKey: p.string().length(200).primary(),
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     payload: payload(),
   },
   primaryKeys: ['project', 'roleKey'],
+  indexes: [{ name: 'project_role_export', properties: ['orgId', 'project', 'roleKey'] }],
 });
 export class ProjectRole extends ProjectRoleSchema.class {}
 ProjectRoleSchema.setClass(ProjectRole);
@@ -35,10 +37,11 @@ export const AppSchema = defineEntity({
   properties: {
     id: p.string().length(64).primary(),
     ...projectRef,
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     type: p.string().length(16),
     payload: payload(),
   },
+  indexes: [{ name: 'app_export', properties: ['orgId', 'id'] }],
 });
 export class App extends AppSchema.class {}
 AppSchema.setClass(App);
@@ -50,9 +53,10 @@ export const AppKeySchema = defineEntity({
   properties: {
     id: p.string().length(64).primary(),
     app: () => p.manyToOne(App).deleteRule('cascade').fieldName('app_id').index(),
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     payload: payload(),
   },
+  indexes: [{ name: 'app_key_export', properties: ['orgId', 'id'] }],
 });
 export class AppKey extends AppKeySchema.class {}
 AppKeySchema.setClass(AppKey);
@@ -64,10 +68,11 @@ export const ProjectGrantSchema = defineEntity({
   properties: {
     id: p.string().length(64).primary(),
     ...projectRef,
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     grantedOrgId: p.string().length(64).index(),
     payload: payload(),
   },
+  indexes: [{ name: 'project_grant_export', properties: ['orgId', 'id'] }],
 });
 export class ProjectGrant extends ProjectGrantSchema.class {}
 ProjectGrantSchema.setClass(ProjectGrant);

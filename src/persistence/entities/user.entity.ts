@@ -8,7 +8,7 @@ export const UserSchema = defineEntity({
   tableName: 'users',
   properties: {
     id: p.string().length(64).primary(),
-    org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id').index(),
+    org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id'),
     type: p.string().length(16),
     userName: p.string().length(200),
     /** '' when the name must be unique in the whole instance, else the org id (see user-name-scope.ts). */
@@ -24,6 +24,7 @@ export const UserSchema = defineEntity({
       expression: 'create unique index users_user_name_unique on users (user_name_scope, lower(user_name))',
     },
   ],
+  indexes: [{ name: 'users_export', properties: ['org', 'id'] }],
 });
 export class User extends UserSchema.class {}
 UserSchema.setClass(User);
@@ -54,10 +55,11 @@ export const UserMetadataSchema = defineEntity({
   properties: {
     user: () => p.manyToOne(User).deleteRule('cascade').fieldName('user_id').primary(),
     key: p.string().length(200).primary(),
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     payload: payload(),
   },
   primaryKeys: ['user', 'key'],
+  indexes: [{ name: 'user_metadata_export', properties: ['orgId', 'user', 'key'] }],
 });
 export class UserMetadata extends UserMetadataSchema.class {}
 UserMetadataSchema.setClass(UserMetadata);
@@ -69,10 +71,11 @@ export const UserLinkSchema = defineEntity({
     idpId: p.string().length(64).primary(),
     providedUserId: p.string().length(200).primary(),
     ...userChild,
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     payload: payload(),
   },
   primaryKeys: ['idpId', 'providedUserId'],
+  indexes: [{ name: 'user_link_export', properties: ['orgId', 'idpId', 'providedUserId'] }],
 });
 export class UserLink extends UserLinkSchema.class {}
 UserLinkSchema.setClass(UserLink);
@@ -84,9 +87,10 @@ export const MachineKeySchema = defineEntity({
   properties: {
     id: p.string().length(64).primary(),
     ...userChild,
-    orgId: p.string().length(64).index(),
+    orgId: p.string().length(64),
     payload: payload(),
   },
+  indexes: [{ name: 'machine_key_export', properties: ['orgId', 'id'] }],
 });
 export class MachineKey extends MachineKeySchema.class {}
 MachineKeySchema.setClass(MachineKey);

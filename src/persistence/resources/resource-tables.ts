@@ -1,4 +1,5 @@
 import { type JsonObject, stringAt, stringsAt } from '../../domain/json.js';
+import { RESOURCE_KINDS } from '../../domain/resources/kinds.js';
 
 /** Per-row facts the item alone does not carry. */
 export interface RowContext {
@@ -54,19 +55,6 @@ const member = (scope: string, scopeId: (i: JsonObject, org: string) => string):
     { scope },
   );
 
-const textKinds = [
-  'login_texts',
-  'init_message',
-  'password_reset_message',
-  'verify_email_message',
-  'verify_phone_message',
-  'domain_claimed_message',
-  'passwordless_registration_message',
-  'verify_sms_otp_message',
-  'verify_email_otp_message',
-  'invite_user_message',
-];
-const policyKinds = ['domain_policy', 'label_policy', 'lockout_policy', 'login_policy', 'password_complexity_policy', 'privacy_policy'];
 
 /** Resource kind (ImportDataError.type) → storage. */
 export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
@@ -82,8 +70,7 @@ export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
       payload,
     ],
   },
-  ...Object.fromEntries(policyKinds.map((k) => [k, setting(k, false)])),
-  ...Object.fromEntries(textKinds.map((k) => [k, setting(k, true)])),
+  ...Object.fromEntries(RESOURCE_KINDS.filter((k) => k.setting).map((k) => [k.type, setting(k.type, k.setting === 'text')])),
   domain: table(
     'org_domain',
     ['org_id', 'domain_name'],
