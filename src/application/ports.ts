@@ -187,6 +187,11 @@ export interface ResourceReader {
 export interface ResourceTransactions {
   /** One transaction per org and pass; with `rollback`, nothing is kept (dry run). */
   write<T>(signal: AbortSignal, options: { rollback: boolean }, work: (writer: ResourceWriter) => Promise<T>): Promise<T>;
+  /**
+   * Refreshes the planner's statistics after a bulk load: until autovacuum gets to it, a
+   * table that grew from nothing to a million rows is planned as if empty.
+   */
+  analyze(): Promise<void>;
   /** A consistent snapshot (REPEATABLE READ, read only) for a whole export. */
   read<T>(signal: AbortSignal, work: (reader: ResourceReader) => Promise<T>): Promise<T>;
 }

@@ -58,6 +58,7 @@ function pausedBefore(pauseAt: { kind: string; orgId: string }) {
   const reachedGate = new Promise<void>((resolve) => (reached = resolve));
   const gate = new Promise<void>((resolve) => (release = resolve));
   const gated: ResourceTransactions = {
+    analyze: () => tx.analyze(),
     write: (s, options, work) => tx.write(s, options, work),
     read: (s, work) =>
       tx.read(s, (reader) => {

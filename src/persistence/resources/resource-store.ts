@@ -236,6 +236,11 @@ export function createResourceTransactions(db: Database): ResourceTransactions {
       }
     },
 
+    async analyze() {
+      const tables = [...new Set(Object.values(RESOURCE_TABLES).map((t) => t.table)), 'user_secret'];
+      await db.em().getConnection().execute(`analyze ${tables.map(q).join(', ')}`);
+    },
+
     read: (signal, work) =>
       db.em().transactional((em) => work(createReader(em as unknown as EntityManager)), {
         isolationLevel: 'repeatable read',
