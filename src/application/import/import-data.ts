@@ -77,6 +77,7 @@ export function createImporter(deps: ImportDeps) {
       const session = new OrgSession(deps, cmd, writer, orgId, pending, (key) =>
         known.has(key) ? { found: true, why: known.get(key) } : { found: false },
       );
+      session.fresh = pass > 1 && freshOrgs.has(orgId);
       if (pass === 1) {
         const head: JsonObject = { org: org.org ?? {} };
         if (org.orgState !== undefined) head.orgState = org.orgState;
@@ -86,6 +87,7 @@ export function createImporter(deps: ImportDeps) {
           session.markPresent(ORG_KIND, head);
         } else {
           await session.importKind(ORG_KIND, [head]);
+          session.fresh = pending.some((r) => r.type === 'org' && r.outcome === 'created');
         }
       }
       for (const kind of RESOURCE_KINDS) {
@@ -95,10 +97,13 @@ export function createImporter(deps: ImportDeps) {
         checkDeadline(cmd.signal, committed);
         await session.importKind(kind, items as JsonObject[]);
       }
-      return { pending, provides: session.provided };
+      return { pending, provides: session.provided, fresh: session.fresh };
     };
 
+    /** Orgs this import created (once their first pass committed). */
+    const freshOrgs = new Set<string>();
     const keep = (outcome: Awaited<ReturnType<typeof runPass>>) => {
+      if (outcome.fresh) for (const r of outcome.pending) if (r.type === 'org') freshOrgs.add(r.orgId);
       // A loop, not push(...items): an org's hundred thousand results overflow the argument stack.
       for (const r of outcome.pending) results.push(r);
       // A later failure (an org sent twice, say) must not hide what an earlier pass made present.
@@ -193,6 +198,12 @@ interface Candidate {
 class OrgSession {
   /** What this session made present (undefined) or failed to (reason). */
   readonly provided = new Map<string, string | undefined>();
+  /**
+   * The org was created by this import, so none of its resources can exist yet: lookups for
+   * existing ones are skipped, and any clash (an id or unique name used elsewhere) still
+   * shows up as a conflict on insert.
+   */
+  fresh = false;
 
   constructor(
     private readonly deps: ImportDeps,
@@ -236,7 +247,7 @@ class OrgSession {
     const candidates = await this.checkReferences(kind, this.prepareAll(kind, items));
     const inserts: Candidate[] = [];
     const replaces: Candidate[] = [];
-    const existing = await this.existingById(kind, candidates);
+    const existing = this.fresh ? new Map<string, StoredResource>() : await this.existingById(kind, candidates);
     for (const c of candidates) {
       const stored = existing.get(c.id);
       if (!stored) {

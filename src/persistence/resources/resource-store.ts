@@ -14,7 +14,7 @@ import type { Database } from '../orm.js';
 import { REF_TABLES, RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
 
 /** Rows fetched per round trip when exporting. */
-const PAGE = 5000;
+const PAGE = 2000;
 const SECRET_KINDS = new Set(['human_user']);
 
 function tableOf(kind: string): ResourceTable {
@@ -134,27 +134,42 @@ function createWriter(em: EntityManager): ResourceWriter {
       if (rows.length === 0) return { conflicts: [] };
       const t = tableOf(kind);
       const ctx = await contextOf(orgId);
-      const records: Record<string, unknown>[] = rows.map((r, index) => ({ ...rowOf(t, r.item, orgId, ctx), __index: index }));
+      const withSecrets = SECRET_KINDS.has(kind);
+      const records: Record<string, unknown>[] = rows.map((r, index) => {
+        const record: Record<string, unknown> = { ...rowOf(t, r.item, orgId, ctx), __index: index };
+        if (withSecrets) {
+          record.__password_hash = r.secrets?.passwordHash ?? null;
+          record.__otp_secret = r.secrets?.otpSecret ?? null;
+        }
+        return record;
+      });
       const cols = t.columns.map((c) => c.name);
+      // One statement per batch: rows that collide with a unique rule are left out (and named
+      // by their absence from the result), and users' secrets go in with the users they belong to.
       const inserted = await run<{ __index: number }>(
-        `with r as (select * from json_to_recordset($1::json) as r(${recordType(t, cols)}, "__index" int)),
+        `with r as (
+           select * from json_to_recordset($1::json)
+           as r(${recordType(t, cols)}, "__index" int${withSecrets ? ', "__password_hash" text, "__otp_secret" text' : ''})
+         ),
          ins as (
            insert into ${q(t.table)} (${cols.map(q).join(', ')})
            select ${cols.map(q).join(', ')} from r order by "__index"
            on conflict do nothing
            returning ${t.key.map(q).join(', ')}
-         )
+         )${
+           withSecrets
+             ? `, secrets as (
+           insert into user_secret (user_id, password_hash, otp_secret)
+           select r.id, r."__password_hash", r."__otp_secret" from r join ins on r.id = ins.id
+           on conflict (user_id) do update set password_hash = excluded.password_hash, otp_secret = excluded.otp_secret
+         )`
+             : ''
+         }
          select r."__index" from r join ins on ${t.key.map((k) => `r.${q(k)} = ins.${q(k)}`).join(' and ')}`,
         [JSON.stringify(records)],
       );
       forgetContextOn(kind, orgId);
       const ok = new Set(inserted.map((r) => r.__index));
-      const keptIds = [...ok].map((i) => String(records[i]?.id ?? ''));
-      await writeSecrets(
-        kind,
-        keptIds,
-        [...ok].map((i) => rows[i]?.secrets ?? { passwordHash: null, otpSecret: null }),
-      );
       return { conflicts: rows.map((_r, i) => i).filter((i) => !ok.has(i)) };
     },
 
