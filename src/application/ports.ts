@@ -164,7 +164,15 @@ export interface ResourceWriter {
    * Inserts many rows at once. Rows that collide with a unique rule (a taken user name, a
    * verified domain of another org) are not inserted; their indexes in `rows` are returned.
    */
-  insert(kind: string, orgId: string, rows: readonly StoredResource[]): Promise<{ conflicts: number[] }>;
+  insert(
+    kind: string,
+    orgId: string,
+    rows: readonly StoredResource[],
+    options?: {
+      /** false: a plain insert that throws on any clash (faster when none are expected). */
+      detectConflicts?: boolean;
+    },
+  ): Promise<{ conflicts: number[] }>;
   /** Replaces the stored resource with the same key. */
   replace(kind: string, orgId: string, row: StoredResource): Promise<void>;
   /** The user-name uniqueness scope of an org, given its (already written) domain policy. */

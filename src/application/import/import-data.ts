@@ -4,6 +4,7 @@ import { ORG_KIND, RESOURCE_KINDS, type Ref, type ResourceKind } from '../../dom
 import { type PreparedResource, prepareResource } from '../../domain/resources/prepare.js';
 import type { BlobStorage, BlobTarget, ResourceTransactions, ResourceWriter, StoredResource } from '../ports.js';
 import { checkDeadline, deadlineError } from './deadline.js';
+import { readAhead } from './read-ahead.js';
 import { type ImportReport, type ItemResult, isSuccess } from './import-report.js';
 
 /** What to do when a resource exists with different content. */
@@ -169,7 +170,7 @@ async function* orgsOf(deps: ImportDeps, cmd: ImportCommand): AsyncGenerator<Dec
   }
   deps.blobs.check(source.target);
   await source.validate(deps.blobs.read(source.target, cmd.signal));
-  yield* source.decode(deps.blobs.read(source.target, cmd.signal));
+  yield* readAhead(source.decode(deps.blobs.read(source.target, cmd.signal)));
 }
 
 const LATER_FIELDS = RESOURCE_KINDS.filter((k) => k.pass > 1).map((k) => k.field);
@@ -362,9 +363,18 @@ class OrgSession {
     return c.prepared.secrets ? { item: c.prepared.item, secrets: c.prepared.secrets } : { item: c.prepared.item };
   }
 
+  /**
+   * Inserts a batch in a savepoint. In an org this import created, clashes are not expected, so
+   * the batch goes in as a plain insert (cheaper than ON CONFLICT's speculative insertion); if
+   * anything in it breaks a rule, the batch is halved until the culprits stand alone, and
+   * single rows go in with conflict detection so a clash is named rather than thrown.
+   */
   private async insertChunk(kind: ResourceKind, chunk: Candidate[]) {
+    const plain = this.fresh && chunk.length > 1;
     try {
-      const { conflicts } = await this.writer.savepoint((w) => w.insert(kind.type, this.orgId, chunk.map((c) => this.stored(c))));
+      const { conflicts } = await this.writer.savepoint((w) =>
+        w.insert(kind.type, this.orgId, chunk.map((c) => this.stored(c)), { detectConflicts: !plain }),
+      );
       const conflicted = new Set(conflicts);
       chunk.forEach((c, i) => {
         if (conflicted.has(i)) {
@@ -379,8 +389,9 @@ class OrgSession {
         this.record(kind, chunk[0] as Candidate, 'failed', errorText(e));
         return;
       }
-      // Something in the batch broke a rule the pre-checks did not see: find it row by row.
-      for (const c of chunk) await this.insertChunk(kind, [c]);
+      const half = Math.ceil(chunk.length / 2);
+      await this.insertChunk(kind, chunk.slice(0, half));
+      await this.insertChunk(kind, chunk.slice(half));
     }
   }
 }

@@ -130,7 +130,7 @@ function createWriter(em: EntityManager): ResourceWriter {
       );
     },
 
-    async insert(kind, orgId, rows) {
+    async insert(kind, orgId, rows, options) {
       if (rows.length === 0) return { conflicts: [] };
       const t = tableOf(kind);
       const ctx = await contextOf(orgId);
@@ -154,7 +154,7 @@ function createWriter(em: EntityManager): ResourceWriter {
          ins as (
            insert into ${q(t.table)} (${cols.map(q).join(', ')})
            select ${cols.map(q).join(', ')} from r order by "__index"
-           on conflict do nothing
+           ${options?.detectConflicts === false ? '' : 'on conflict do nothing'}
            returning ${t.key.map(q).join(', ')}
          )${
            withSecrets
