@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { DatabaseConfig } from './persistence/orm.js';
 import { parseDuration } from './domain/duration.js';
+import type { DatabaseConfig } from './persistence/orm.js';
 
 export interface Config {
   host: string;

@@ -110,7 +110,10 @@ export interface DirectoryStore {
   removeUser(userId: string): Promise<boolean>;
 
   addToken(token: PersonalAccessToken, tokenHash: string): Promise<void>;
-  listTokens(userId: string, page: { offset: number; limit: number; asc: boolean }): Promise<{ total: number; items: PersonalAccessToken[] }>;
+  listTokens(
+    userId: string,
+    page: { offset: number; limit: number; asc: boolean },
+  ): Promise<{ total: number; items: PersonalAccessToken[] }>;
   removeToken(userId: string, tokenId: string): Promise<boolean>;
 
   /** Sets (replaces) the user's instance-level roles. */

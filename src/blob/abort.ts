@@ -1,5 +1,5 @@
 /** Cancellation helpers shared by the blob adapters. */
-import { deadlineExceeded, type DomainError } from '../domain/errors.js';
+import { type DomainError, deadlineExceeded } from '../domain/errors.js';
 
 /** The error every adapter throws once its `signal` has aborted (ports.ts: DeadlineExceeded). */
 export const blobDeadline = (): DomainError =>

@@ -14,19 +14,14 @@ export interface BlobStorageFor<K extends BlobTarget['kind']> {
   read(target: TargetOf<K>, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
-export function createBlobStorage(adapters: {
-  gcs: BlobStorageFor<'gcs'>;
-  local: BlobStorageFor<'local'>;
-}): BlobStorage {
+export function createBlobStorage(adapters: { gcs: BlobStorageFor<'gcs'>; local: BlobStorageFor<'local'> }): BlobStorage {
   return {
     check(target) {
       if (target.kind === 'gcs') adapters.gcs.check(target);
       else adapters.local.check(target);
     },
     write(target, chunks, signal) {
-      return target.kind === 'gcs'
-        ? adapters.gcs.write(target, chunks, signal)
-        : adapters.local.write(target, chunks, signal);
+      return target.kind === 'gcs' ? adapters.gcs.write(target, chunks, signal) : adapters.local.write(target, chunks, signal);
     },
     read(target, signal) {
       return target.kind === 'gcs' ? adapters.gcs.read(target, signal) : adapters.local.read(target, signal);

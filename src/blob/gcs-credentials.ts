@@ -31,13 +31,11 @@ export function parseServiceAccount(base64: string): ServiceAccount {
     throw invalidArgument('BLOB-gcs-sa-json', 'serviceAccountJson does not decode to a JSON object');
   }
   const fields = json as Record<string, unknown>;
-  const missing = ['client_email', 'private_key', 'project_id'].filter(
-    (key) => typeof fields[key] !== 'string' || fields[key] === '',
-  );
+  const missing = ['client_email', 'private_key', 'project_id'].filter((key) => typeof fields[key] !== 'string' || fields[key] === '');
   if (missing.length > 0) {
     throw invalidArgument('BLOB-gcs-sa-fields', `serviceAccountJson lacks ${missing.join(', ')}`);
   }
-  const privateKey = fields['private_key'] as string;
+  const privateKey = fields.private_key as string;
   // Parsing the key now turns a broken key into InvalidArgument here, instead of an opaque
   // signing error from inside the SDK on the first request.
   try {
@@ -46,8 +44,8 @@ export function parseServiceAccount(base64: string): ServiceAccount {
     throw invalidArgument('BLOB-gcs-sa-key', 'serviceAccountJson private_key is not a PEM private key');
   }
   return {
-    projectId: fields['project_id'] as string,
-    clientEmail: fields['client_email'] as string,
+    projectId: fields.project_id as string,
+    clientEmail: fields.client_email as string,
     privateKey,
   };
 }

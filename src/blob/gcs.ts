@@ -10,8 +10,8 @@ import type { File, StorageOptions } from '@google-cloud/storage';
 import { invalidArgument } from '../domain/errors.js';
 import { abortable, blobDeadline } from './abort.js';
 import type { BlobStorageFor, TargetOf } from './blob-storage.js';
-import { mapGcsError } from './gcs-errors.js';
 import { parseServiceAccount } from './gcs-credentials.js';
+import { mapGcsError } from './gcs-errors.js';
 
 export interface GcsBlobStorageOptions {
   /** Another JSON-API endpoint, e.g. an emulator's `http://127.0.0.1:PORT`. */

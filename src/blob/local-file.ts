@@ -6,7 +6,7 @@
  * filesystem, and the same directory guarantees the same filesystem).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, invalidArgument, isDomainError, notFound } from '../domain/errors.js';
 import { abortable, blobDeadline } from './abort.js';
@@ -136,9 +136,7 @@ async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
 const badPath = (target?: TargetOf<'local'>) =>
   invalidArgument(
     'BLOB-local-path',
-    target === undefined
-      ? 'path must be relative and stay inside its directory'
-      : `path "${target.path}" leaves its directory`,
+    target === undefined ? 'path must be relative and stay inside its directory' : `path "${target.path}" leaves its directory`,
   );
 
 function mapFsError(e: unknown, target: TargetOf<'local'>): DomainError {
@@ -160,5 +158,4 @@ function mapFsError(e: unknown, target: TargetOf<'local'>): DomainError {
   }
 }
 
-const errnoCode = (e: unknown) =>
-  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+const errnoCode = (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined);

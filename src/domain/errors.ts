@@ -38,14 +38,12 @@ export function isDomainError(e: unknown): e is DomainError {
   return e instanceof Error && e.name === 'DomainError' && 'kind' in e;
 }
 
-export const invalidArgument = (id: string, message: string, cause?: unknown) =>
-  new DomainError('InvalidArgument', id, message, { cause });
+export const invalidArgument = (id: string, message: string, cause?: unknown) => new DomainError('InvalidArgument', id, message, { cause });
 export const notFound = (id: string, message: string) => new DomainError('NotFound', id, message);
 export const alreadyExists = (id: string, message: string) => new DomainError('AlreadyExists', id, message);
 export const unauthenticated = (id: string, message: string) => new DomainError('Unauthenticated', id, message);
 export const permissionDenied = (id: string, message: string) => new DomainError('PermissionDenied', id, message);
-export const unavailable = (id: string, message: string, cause?: unknown) =>
-  new DomainError('Unavailable', id, message, { cause });
+export const unavailable = (id: string, message: string, cause?: unknown) => new DomainError('Unavailable', id, message, { cause });
 export const deadlineExceeded = (id: string, message: string, details?: Record<string, unknown>) =>
   new DomainError('DeadlineExceeded', id, message, details === undefined ? undefined : { details });
 export const resourceExhausted = (id: string, message: string) => new DomainError('ResourceExhausted', id, message);

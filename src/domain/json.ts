@@ -47,7 +47,10 @@ export function pickPaths(obj: JsonObject, paths: readonly string[]): JsonObject
     if (value === undefined) continue;
     const parts = path.split('.');
     let target = out;
-    for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as JsonObject;
+    for (const part of parts.slice(0, -1)) {
+      target[part] ??= {};
+      target = target[part] as JsonObject;
+    }
     target[parts[parts.length - 1] as string] = value;
   }
   return out;

@@ -37,10 +37,7 @@ export function validateOtpSecret(secret: string): string {
   const bytes = Math.floor((data.length * 5) / 8);
   const { minBytes, maxBytes } = OTP_SECRET_LIMITS;
   if (bytes < minBytes || bytes > maxBytes) {
-    throw invalidArgument(
-      'OTP-invalid',
-      `OTP secret decodes to ${bytes * 8} bits; accepted: ${minBytes * 8}..${maxBytes * 8} bits`,
-    );
+    throw invalidArgument('OTP-invalid', `OTP secret decodes to ${bytes * 8} bits; accepted: ${minBytes * 8}..${maxBytes * 8} bits`);
   }
   return data;
 }

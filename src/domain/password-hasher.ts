@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 // bcryptjs is pure computation (no I/O); this file is the only domain file allowed to import it.
 import bcrypt from 'bcryptjs';
 import { DomainError, invalidArgument } from './errors.js';
-import { decodePhcB64, encodePhcB64, HASH_LIMITS, parsePasswordHash } from './password-hash.js';
 import type { ParsedHash } from './password-hash.js';
+import { decodePhcB64, encodePhcB64, HASH_LIMITS, parsePasswordHash } from './password-hash.js';
 
 /** How new hashes are made. `cost` is bcrypt's cost, or scrypt's log2 N (with r=8, p=1). */
 export interface PasswordHasherConfig {
@@ -50,8 +50,7 @@ const pbkdf2Async = promisify(pbkdf2);
  */
 export function createPasswordHasher(config: PasswordHasherConfig): PasswordHasher {
   const { algorithm, cost } = config;
-  const maxCost =
-    algorithm === 'bcrypt' ? HASH_LIMITS.bcrypt.maxCost : Math.log2(HASH_LIMITS.scrypt.maxNrp / (SCRYPT_R * SCRYPT_P));
+  const maxCost = algorithm === 'bcrypt' ? HASH_LIMITS.bcrypt.maxCost : Math.log2(HASH_LIMITS.scrypt.maxNrp / (SCRYPT_R * SCRYPT_P));
   const minCost = algorithm === 'bcrypt' ? HASH_LIMITS.bcrypt.minCost : 1;
   if (!Number.isInteger(cost) || cost < minCost || cost > maxCost) {
     throw invalidArgument('HASH-config', `${algorithm} cost must be an integer in ${minCost}..${maxCost}`);

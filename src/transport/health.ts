@@ -1,6 +1,6 @@
-import { Code, ConnectError } from '@connectrpc/connect';
-import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
+import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../../gen/grpc/health/v1/health_pb.js';
 
 /**
@@ -13,8 +13,7 @@ import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../.
  */
 export function registerHealth(router: ConnectRouter, services: readonly DescService[]): void {
   const known = new Set(['', Health.typeName, ...services.map((s) => s.typeName)]);
-  const statusOf = (service: string): ServingStatus | undefined =>
-    known.has(service) ? ServingStatus.SERVING : undefined;
+  const statusOf = (service: string): ServingStatus | undefined => (known.has(service) ? ServingStatus.SERVING : undefined);
 
   router.service(Health, {
     check(request) {

@@ -1,6 +1,6 @@
-import type { TextMatch } from '../application/ports.js';
-import { TextQueryMethod } from '../../gen/zitadel/object_pb.js';
 import type { ListQuery } from '../../gen/zitadel/object_pb.js';
+import { TextQueryMethod } from '../../gen/zitadel/object_pb.js';
+import type { TextMatch } from '../application/ports.js';
 import { invalidArgument } from '../domain/errors.js';
 
 export function pageOf(query: ListQuery | undefined): { offset: number; limit: number; asc: boolean } {

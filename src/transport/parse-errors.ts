@@ -38,7 +38,18 @@ export async function clientParseErrors(res: UniversalServerResponse): Promise<U
   if (body?.code === 'internal' && body.message?.startsWith('parse binary')) {
     const fixed = Buffer.from(JSON.stringify({ code: 'invalid_argument', message: body.message }));
     res.header.set('content-length', String(fixed.length));
-    return { ...res, status: 400, body: (async function* () { yield fixed; })() };
+    return {
+      ...res,
+      status: 400,
+      body: (async function* () {
+        yield fixed;
+      })(),
+    };
   }
-  return { ...res, body: (async function* () { yield Buffer.from(text); })() };
+  return {
+    ...res,
+    body: (async function* () {
+      yield Buffer.from(text);
+    })(),
+  };
 }

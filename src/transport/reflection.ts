@@ -1,15 +1,9 @@
+import type { DescFile, DescMethodBiDiStreaming, DescService, FileRegistry, MessageInitShape } from '@bufbuild/protobuf';
 import { create, createFileRegistry, fromBinary, toBinary } from '@bufbuild/protobuf';
-import type {
-  DescFile,
-  DescMethodBiDiStreaming,
-  DescService,
-  FileRegistry,
-  MessageInitShape,
-} from '@bufbuild/protobuf';
 import { nestedTypes } from '@bufbuild/protobuf/reflect';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { Code } from '@connectrpc/connect';
 import type { ConnectRouter } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import * as v1 from '../../gen/grpc/reflection/v1/reflection_pb.js';
 import * as v1alpha from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 
@@ -134,10 +128,10 @@ function createDescriptorRegistry(services: readonly DescService[]): FileRegistr
     if (ordered.has(file.name)) {
       return;
     }
-    file.dependencies.forEach(visit);
+    for (const dependency of file.dependencies) visit(dependency);
     ordered.set(file.name, file);
   };
-  services.forEach((s) => visit(s.file));
+  for (const s of services) visit(s.file);
   return createFileRegistry(create(FileDescriptorSetSchema, { file: [...ordered.values()].map((f) => f.proto) }));
 }
 
@@ -173,7 +167,7 @@ function indexSymbols(registry: FileRegistry): Map<string, DescFile> {
               ? // Enum values are scoped like C++ enumerators: siblings of the enum, not children.
                 type.values.map((v) => `${scopeOf(type.typeName)}${v.name}`)
               : [];
-      members.forEach((name) => symbols.set(name, file));
+      for (const name of members) symbols.set(name, file);
     }
   }
   return symbols;

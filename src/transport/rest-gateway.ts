@@ -1,14 +1,11 @@
-import { getOption, hasOption, type DescMethod, type DescService, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
+import { type DescMethod, type DescService, getOption, hasOption, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
 import { createAsyncIterable, type UniversalHandler } from '@connectrpc/connect/protocol';
-import {
-  universalRequestFromNodeRequest,
-  universalResponseToNodeResponse,
-} from '@connectrpc/connect-node';
-import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
+import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import { http } from '../../gen/google/api/annotations_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { routeAdminShapedV1 } from './codec/data-org.js';
+import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 
 /** One `google.api.http` binding, compiled. */
 export interface RestRoute {
@@ -114,14 +111,18 @@ export function createRestGateway(options: {
       }
     } catch (e) {
       if (e instanceof BodyTooLarge) {
-        fail(413, Code.ResourceExhausted, `request body exceeds ${options.maxBodyBytes} bytes; import large data from GCS or a local file instead`);
+        fail(
+          413,
+          Code.ResourceExhausted,
+          `request body exceeds ${options.maxBodyBytes} bytes; import large data from GCS or a local file instead`,
+        );
       } else {
         fail(400, Code.InvalidArgument, 'request body is not valid JSON');
       }
       return true;
     }
     for (const [name, value] of url.searchParams) bindField(route.method, message, name, value);
-    route.variables.forEach((name, i) => bindField(route.method, message, name, decodeURIComponent(values[i] ?? '')));
+    for (const [i, name] of route.variables.entries()) bindField(route.method, message, name, decodeURIComponent(values[i] ?? ''));
 
     const uReq = universalRequestFromNodeRequest(req, res, message, undefined);
     uReq.method = 'POST';
@@ -161,6 +162,7 @@ function bindField(method: DescMethod, message: JsonObject, path: string, value:
     message[field.jsonName] = value;
     return;
   }
-  const child = (message[field.jsonName] ??= {}) as JsonObject;
+  message[field.jsonName] ??= {};
+  const child = message[field.jsonName] as JsonObject;
   child[rest.join('.')] = value;
 }

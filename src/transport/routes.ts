@@ -7,15 +7,15 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
-import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
-import { registerHealth } from './health.js';
-import { registerReflection } from './reflection.js';
 import { routeAdminShapedV1 } from './codec/data-org.js';
+import { registerHealth } from './health.js';
+import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
+import { registerReflection } from './reflection.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
 /** The ZITADEL-compatible services idport serves (the REST gateway mounts their http rules). */
@@ -46,7 +46,13 @@ async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number)
     if (size > maxBytes) {
       // Too big to rewrite: hand on what was read and the rest, unread, for Connect's limit.
       const rest = { [Symbol.asyncIterator]: () => source };
-      return { ...uReq, body: (async function* () { yield* chunks; yield* rest; })() };
+      return {
+        ...uReq,
+        body: (async function* () {
+          yield* chunks;
+          yield* rest;
+        })(),
+      };
     }
   }
   let bytes = Buffer.concat(chunks);
@@ -59,7 +65,12 @@ async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number)
     // not JSON: Connect answers invalid_argument
   }
   uReq.header.set('content-length', String(bytes.length));
-  return { ...uReq, body: (async function* () { yield bytes; })() };
+  return {
+    ...uReq,
+    body: (async function* () {
+      yield bytes;
+    })(),
+  };
 }
 
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */

@@ -11,14 +11,14 @@ import type { Logger } from '../../src/log.js';
 import { BCRYPT_HASH, OTP_SECRET, seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { bigOrg, exportConnectRaw, listFiles, muteCredentialsWarning, seed } from '../support/export-helpers.js';
-import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { type Caller, createCaller, HTTP_STATUS, PROTOCOLS } from '../support/protocols.js';
 import { fakeServiceAccountBase64 } from '../support/service-account.js';
 
 const exportData = AdminService.method.exportData;
 const BUCKET = 'idport-exports';
 const credentials = fakeServiceAccountBase64();
-const savedHost = process.env['STORAGE_EMULATOR_HOST'];
+const savedHost = process.env.STORAGE_EMULATOR_HOST;
 /** What the app logged, causes included, as the real logger would print them. */
 const logged: string[] = [];
 const logger: Logger = {
@@ -35,7 +35,7 @@ let restoreWarn: () => void;
 beforeAll(async () => {
   restoreWarn = muteCredentialsWarning();
   emulator = await startGcsEmulator();
-  process.env['STORAGE_EMULATOR_HOST'] = emulator.url;
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
   sdk = new Storage({ projectId: 'demo-test' });
   app = await startTestApp({}, { logger });
   // '050' sorts first: 2000 users make the first org alone take many milliseconds to read.
@@ -45,8 +45,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await emulator?.stop();
-  if (savedHost === undefined) delete process.env['STORAGE_EMULATOR_HOST'];
-  else process.env['STORAGE_EMULATOR_HOST'] = savedHost;
+  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+  else process.env.STORAGE_EMULATOR_HOST = savedHost;
   restoreWarn?.();
 });
 
@@ -76,20 +76,66 @@ const gcs = (overrides: JsonObject = {}): JsonObject => ({
 const toResponse = { responseOutput: true };
 
 const CASES: ErrorCase[] = [
-  { name: 'an unknown id in org_ids', request: { ...toResponse, orgIds: ['100', 'no-such-org'] }, code: Code.NotFound, id: 'EXPORT-org-not-found', names: ['no-such-org'] },
-  { name: 'unknown ids in excluded_org_ids', request: { ...toResponse, excludedOrgIds: ['gone-1', '200', 'gone-2'] }, code: Code.NotFound, id: 'EXPORT-org-not-found', names: ['gone-1', 'gone-2'] },
-  { name: 'unknown ids in both lists', request: { ...toResponse, orgIds: ['missing-a'], excludedOrgIds: ['missing-b'] }, code: Code.NotFound, id: 'EXPORT-org-not-found', names: ['missing-a', 'missing-b'] },
+  {
+    name: 'an unknown id in org_ids',
+    request: { ...toResponse, orgIds: ['100', 'no-such-org'] },
+    code: Code.NotFound,
+    id: 'EXPORT-org-not-found',
+    names: ['no-such-org'],
+  },
+  {
+    name: 'unknown ids in excluded_org_ids',
+    request: { ...toResponse, excludedOrgIds: ['gone-1', '200', 'gone-2'] },
+    code: Code.NotFound,
+    id: 'EXPORT-org-not-found',
+    names: ['gone-1', 'gone-2'],
+  },
+  {
+    name: 'unknown ids in both lists',
+    request: { ...toResponse, orgIds: ['missing-a'], excludedOrgIds: ['missing-b'] },
+    code: Code.NotFound,
+    id: 'EXPORT-org-not-found',
+    names: ['missing-a', 'missing-b'],
+  },
   { name: 'timeout "abc"', request: { ...toResponse, timeout: 'abc' }, code: Code.InvalidArgument, id: 'DURATION-invalid' },
   { name: 'timeout "10" (no unit)', request: { ...toResponse, timeout: '10' }, code: Code.InvalidArgument, id: 'DURATION-invalid' },
   { name: 'timeout "1ns"', request: { ...toResponse, timeout: '1ns' }, code: Code.DeadlineExceeded, id: 'EXPORT-deadline' },
   { name: 'no output at all', request: { withPasswords: true, timeout: '1m' }, code: Code.InvalidArgument, id: 'EXPORT-no-output' },
-  { name: 's3_output', request: { s3Output: { bucket: 'b', path: 'export.json', endpoint: 's3.example', accessKeyId: 'k', secretAccessKey: 's' } }, code: Code.InvalidArgument, id: 'EXPORT-s3' },
-  { name: 's3_output next to response_output', request: { ...toResponse, s3Output: { bucket: 'b', path: 'export.json' } }, code: Code.InvalidArgument, id: 'EXPORT-s3' },
+  {
+    name: 's3_output',
+    request: { s3Output: { bucket: 'b', path: 'export.json', endpoint: 's3.example', accessKeyId: 'k', secretAccessKey: 's' } },
+    code: Code.InvalidArgument,
+    id: 'EXPORT-s3',
+  },
+  {
+    name: 's3_output next to response_output',
+    request: { ...toResponse, s3Output: { bucket: 'b', path: 'export.json' } },
+    code: Code.InvalidArgument,
+    id: 'EXPORT-s3',
+  },
   { name: 'local_output "../x"', request: { localOutput: { path: '../x' } }, code: Code.InvalidArgument, id: 'BLOB-local-path' },
-  { name: 'local_output "/etc/passwd"', request: { localOutput: { path: '/etc/passwd' } }, code: Code.InvalidArgument, id: 'BLOB-local-path' },
-  { name: 'gcs_output with serviceaccount_json not base64', request: gcs({ serviceaccountJson: 'not base64 {json}' }), code: Code.InvalidArgument, id: 'BLOB-gcs-sa-base64', object: 'errors/export.json' },
+  {
+    name: 'local_output "/etc/passwd"',
+    request: { localOutput: { path: '/etc/passwd' } },
+    code: Code.InvalidArgument,
+    id: 'BLOB-local-path',
+  },
+  {
+    name: 'gcs_output with serviceaccount_json not base64',
+    request: gcs({ serviceaccountJson: 'not base64 {json}' }),
+    code: Code.InvalidArgument,
+    id: 'BLOB-gcs-sa-base64',
+    object: 'errors/export.json',
+  },
   { name: 'gcs_output to a missing bucket', request: gcs({ bucket: 'no-such-bucket' }), code: Code.NotFound, id: 'BLOB-gcs-not-found' },
-  { name: 'gcs_output while GCS answers 503', request: gcs(), code: Code.Unavailable, id: 'BLOB-gcs-unavailable', gcsFailures: 10, object: 'errors/export.json' },
+  {
+    name: 'gcs_output while GCS answers 503',
+    request: gcs(),
+    code: Code.Unavailable,
+    id: 'BLOB-gcs-unavailable',
+    gcsFailures: 10,
+    object: 'errors/export.json',
+  },
 ];
 
 async function expectNoObject(name: string | undefined) {
@@ -156,7 +202,9 @@ test('the logs name the failures but carry no credentials or secrets', () => {
   expect(logged.some((line) => line.includes('Unavailable'))).toBe(true);
   const privateKey = JSON.parse(Buffer.from(credentials, 'base64').toString('utf8')).private_key as string;
   const leaks = logged.filter((line) =>
-    [credentials, privateKey.split('\n')[1] ?? privateKey, 'PRIVATE KEY', BCRYPT_HASH, OTP_SECRET, app.token].some((secret) => line.includes(secret)),
+    [credentials, privateKey.split('\n')[1] ?? privateKey, 'PRIVATE KEY', BCRYPT_HASH, OTP_SECRET, app.token].some((secret) =>
+      line.includes(secret),
+    ),
   );
   expect(leaks).toEqual([]);
 });

@@ -13,7 +13,7 @@ import { RESOURCE_KINDS } from '../../src/domain/resources/kinds.js';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { muteCredentialsWarning, orgIn, orgsOf, postJson, seed, shellWords } from '../support/export-helpers.js';
-import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { fakeServiceAccountBase64 } from '../support/service-account.js';
 
 const run = promisify(execFile);
@@ -24,7 +24,7 @@ const GUIDE_EXPORT_TO_GCS = `curl --request POST --url $URL/admin/v1/export --he
 
 const fixture = seededOrgs() as unknown as JsonObject[];
 const [acme, globex] = fixture as [JsonObject, JsonObject];
-const savedHost = process.env['STORAGE_EMULATOR_HOST'];
+const savedHost = process.env.STORAGE_EMULATOR_HOST;
 
 let app: TestApp;
 let emulator: GcsEmulator;
@@ -36,7 +36,7 @@ let restoreWarn: () => void;
 beforeAll(async () => {
   restoreWarn = muteCredentialsWarning();
   emulator = await startGcsEmulator();
-  process.env['STORAGE_EMULATOR_HOST'] = emulator.url;
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
   sdk = new Storage({ projectId: 'demo-test' });
   await sdk.createBucket('caos-zitadel-exports');
   app = await startTestApp();
@@ -50,8 +50,8 @@ afterAll(async () => {
   await app?.close();
   await emulator?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
-  if (savedHost === undefined) delete process.env['STORAGE_EMULATOR_HOST'];
-  else process.env['STORAGE_EMULATOR_HOST'] = savedHost;
+  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+  else process.env.STORAGE_EMULATOR_HOST = savedHost;
   restoreWarn?.();
 });
 
@@ -64,7 +64,11 @@ async function curl(command: string): Promise<string> {
 
 /** What both commands must produce: every org, every resource kind, secrets included. */
 function expectWholeExport(json: JsonObject) {
-  expect(orgsOf(json).map((o) => o.orgId).sort()).toEqual(['100', '200', defaultOrgId].sort());
+  expect(
+    orgsOf(json)
+      .map((o) => o.orgId)
+      .sort(),
+  ).toEqual(['100', '200', defaultOrgId].sort());
   const org100 = orgIn(json, '100') ?? {};
   expect(Object.keys(org100).sort()).toEqual(Object.keys(acme).sort());
   expect(org100).toEqual(acme);

@@ -10,12 +10,12 @@ import { Storage } from '@google-cloud/storage';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { exportRest, listFiles, muteCredentialsWarning, orgsOf, seed } from '../support/export-helpers.js';
-import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { fakeServiceAccountBase64 } from '../support/service-account.js';
 
 const BUCKET = 'idport-exports';
 const credentials = fakeServiceAccountBase64();
-const savedHost = process.env['STORAGE_EMULATOR_HOST'];
+const savedHost = process.env.STORAGE_EMULATOR_HOST;
 const ALL = { with_passwords: true, with_otp: true, timeout: '1m' };
 
 let app: TestApp;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   restoreWarn = muteCredentialsWarning();
   emulator = await startGcsEmulator();
   // The adapter builds its SDK client per call, and the SDK reads this then.
-  process.env['STORAGE_EMULATOR_HOST'] = emulator.url;
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
   sdk = new Storage({ projectId: 'demo-test' });
   app = await startTestApp();
   await seed(app, seededOrgs());
@@ -42,8 +42,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await emulator?.stop();
-  if (savedHost === undefined) delete process.env['STORAGE_EMULATOR_HOST'];
-  else process.env['STORAGE_EMULATOR_HOST'] = savedHost;
+  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+  else process.env.STORAGE_EMULATOR_HOST = savedHost;
   restoreWarn?.();
 });
 
@@ -64,8 +64,7 @@ async function objectNames(): Promise<string[]> {
   return files.map((f) => f.name).sort();
 }
 
-const readJson = async (relative: string) =>
-  JSON.parse(await readFile(path.join(app.exportDir, relative), 'utf8')) as JsonObject;
+const readJson = async (relative: string) => JSON.parse(await readFile(path.join(app.exportDir, relative), 'utf8')) as JsonObject;
 
 test('response_output only: the export is in the response, and nothing is written', async () => {
   const before = await listFiles(app.exportDir);
@@ -147,7 +146,7 @@ test('an export too big for one flush reaches every output whole', async () => {
   });
   expect(res.status).toBe(200);
   expect(res.text.length).toBeGreaterThan(256 * 1024);
-  expect((orgsOf(res.json)[0]?.humanUsers as unknown[]).length).toBe(3000);
+  expect(orgsOf(res.json)[0]?.humanUsers).toHaveLength(3000);
   expect(await readJson('bulk/export.json')).toEqual(res.json);
   expect(await objectJson('bulk/export.json')).toEqual(res.json);
 });

@@ -46,7 +46,10 @@ function withoutSecrets(org: JsonObject, keep: { passwords: boolean; otp: boolea
   return copy;
 }
 
-const ids = (json: JsonObject) => orgsOf(json).map((o) => String(o.orgId)).sort();
+const ids = (json: JsonObject) =>
+  orgsOf(json)
+    .map((o) => String(o.orgId))
+    .sort();
 const SECRET_CASES = [
   { passwords: true, otp: true },
   { passwords: false, otp: true },
@@ -135,7 +138,13 @@ describe('golden JSON of one export', () => {
 
   test('org 200 with passwords, in the response and in a local file', async () => {
     const golden = JSON.parse(await readFile(GOLDEN_ORG_200, 'utf8')) as JsonObject;
-    const body = { org_ids: ['200'], with_passwords: true, with_otp: true, response_output: true, local_output: { path: 'golden/org-200.json' } };
+    const body = {
+      org_ids: ['200'],
+      with_passwords: true,
+      with_otp: true,
+      response_output: true,
+      local_output: { path: 'golden/org-200.json' },
+    };
 
     const res = await exportRest(app, body);
     expect(res.status).toBe(200);
@@ -149,11 +158,18 @@ describe('golden JSON of one export', () => {
   });
 
   test('proto JSON encodings: camelCase, enum names, int64 as strings, bytes as base64, orgState', async () => {
-    const res = await exportRest(app, { org_ids: ['100'], with_passwords: true, with_otp: true, response_output: true, local_output: { path: 'golden/org-100.json' } });
+    const res = await exportRest(app, {
+      org_ids: ['100'],
+      with_passwords: true,
+      with_otp: true,
+      response_output: true,
+      local_output: { path: 'golden/org-100.json' },
+    });
     expect(res.status).toBe(200);
     const file = JSON.parse(await readFile(path.join(app.exportDir, 'golden/org-100.json'), 'utf8')) as JsonObject;
 
     for (const json of [res.json, file]) {
+      // biome-ignore lint/suspicious/noExplicitAny: reads deep into the exported JSON by name
       const org = orgIn(json, '100') as Record<string, any>;
       expect([...keysDeep(json)].filter((k) => !/^[a-z][A-Za-z0-9]*$/.test(k))).toEqual([]);
       expect(org.passwordComplexityPolicy.minLength).toBe('12'); // uint64

@@ -4,9 +4,9 @@ import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { createTestClock, startTestApp, type TestApp } from '../support/app.js';
 import {
+  type Caller,
   type CallOpts,
   type CallResult,
-  type Caller,
   createCaller,
   HTTP_STATUS,
   JSON_PROTOCOLS,
@@ -77,9 +77,10 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
       await call(mgmt.addMachineUser, { userName: uniqueName(`${protocol}-svc`), name: 'test service user' }, asAdmin()),
     ) as { userId: string };
     if (roles.length > 0) expectOk(await call(admin.addIAMMember, { userId, roles }, asAdmin()));
-    const pat = expectOk(
-      await call(mgmt.addPersonalAccessToken, { userId, ...(expirationDate ? { expirationDate } : {}) }, asAdmin()),
-    ) as { tokenId: string; token: string };
+    const pat = expectOk(await call(mgmt.addPersonalAccessToken, { userId, ...(expirationDate ? { expirationDate } : {}) }, asAdmin())) as {
+      tokenId: string;
+      token: string;
+    };
     return { userId, token: pat.token, tokenId: pat.tokenId };
   }
 
@@ -90,9 +91,7 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
 
   test('ListOrgs with the bootstrap token lists the default org', async () => {
     const json = expectOk(await call(admin.listOrgs, {}, asAdmin()));
-    expect(resultOf(json)).toContainEqual(
-      expect.objectContaining({ id: defaultOrgId, name: 'idport', state: 'ORG_STATE_ACTIVE' }),
-    );
+    expect(resultOf(json)).toContainEqual(expect.objectContaining({ id: defaultOrgId, name: 'idport', state: 'ORG_STATE_ACTIVE' }));
     expect(Number((json.details as JsonObject).totalResult)).toBeGreaterThanOrEqual(1);
   });
 
@@ -102,7 +101,12 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
     const added = expectOk(
       await call(
         mgmt.addMachineUser,
-        { userName: uniqueName(`${protocol}-migrator`), name: 'Migration', description: 'moves data', accessTokenType: 'ACCESS_TOKEN_TYPE_BEARER' },
+        {
+          userName: uniqueName(`${protocol}-migrator`),
+          name: 'Migration',
+          description: 'moves data',
+          accessTokenType: 'ACCESS_TOKEN_TYPE_BEARER',
+        },
         asAdmin(),
       ),
     );
@@ -205,7 +209,9 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
 
     test('but an IAM_OWNER may act on the default org named explicitly', async () => {
       const user = await machineUser(['IAM_OWNER']);
-      const listed = expectOk(await call(mgmt.listPersonalAccessTokens, { userId: user.userId }, { token: user.token, orgId: defaultOrgId }));
+      const listed = expectOk(
+        await call(mgmt.listPersonalAccessTokens, { userId: user.userId }, { token: user.token, orgId: defaultOrgId }),
+      );
       expect(resultOf(listed).map((t) => t.id)).toEqual([user.tokenId]);
     });
   });
@@ -291,7 +297,9 @@ describe('REST specifics', () => {
         await caller.call(mgmt.addMachineUser, { userName: uniqueName('rest-path'), name: 'x' }, { token: app.token }),
       ) as { userId: string };
       const text = JSON.stringify({ userId: 'someone-else' });
-      const pat = expectOk(await sendJsonText('rest', app.url, mgmt.addPersonalAccessToken, text, { token: app.token, pathValues: { userId } }));
+      const pat = expectOk(
+        await sendJsonText('rest', app.url, mgmt.addPersonalAccessToken, text, { token: app.token, pathValues: { userId } }),
+      );
       const listed = expectOk(await caller.call(mgmt.listPersonalAccessTokens, { userId }, { token: app.token }));
       expect(resultOf(listed).map((t) => t.id)).toEqual([pat.tokenId]);
     } finally {
@@ -312,7 +320,11 @@ describe('request size limit', () => {
   test.each(PROTOCOLS)('a request over maxRequestBytes is RESOURCE_EXHAUSTED over %s (REST: HTTP 413)', async (protocol) => {
     const caller = createCaller(protocol, small.url);
     try {
-      const result = await caller.call(mgmt.addMachineUser, { userName: uniqueName('big'), name: 'x'.repeat(4096) }, { token: small.token });
+      const result = await caller.call(
+        mgmt.addMachineUser,
+        { userName: uniqueName('big'), name: 'x'.repeat(4096) },
+        { token: small.token },
+      );
       expect(result).toMatchObject({ ok: false, code: Code.ResourceExhausted });
       if (protocol === 'rest') expect(result).toMatchObject({ httpStatus: 413 });
     } finally {

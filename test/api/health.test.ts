@@ -2,13 +2,13 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../../gen/grpc/health/v1/health_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../../gen/grpc/health/v1/health_pb.js';
 import { registerHealth } from '../../src/transport/health.js';
-import { createGrpcClient } from '../support/grpc-client.js';
 import type { GrpcClient } from '../support/grpc-client.js';
+import { createGrpcClient } from '../support/grpc-client.js';
 
 // A real h2c server and the grpc-js client: what Kubernetes' gRPC probe and
 // grpc_health_probe do on the wire.
@@ -61,12 +61,7 @@ afterAll(async () => {
 });
 
 describe('grpc.health.v1.Health over grpc-js', () => {
-  const served = [
-    '',
-    'zitadel.admin.v1.AdminService',
-    'zitadel.management.v1.ManagementService',
-    'grpc.health.v1.Health',
-  ];
+  const served = ['', 'zitadel.admin.v1.AdminService', 'zitadel.management.v1.ManagementService', 'grpc.health.v1.Health'];
   test.each(served)('Check(%j) is SERVING', async (service) => {
     await expect(health.check({ service })).resolves.toMatchObject({ status: ServingStatus.SERVING });
   });

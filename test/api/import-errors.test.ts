@@ -52,7 +52,11 @@ describe('human users are validated one by one', () => {
     ['md5-crypt hash', { hashedPassword: { value: MD5_CRYPT } }, 'HASH-unsupported'],
     ['bcrypt cost beyond the bound', { hashedPassword: { value: BCRYPT_COST_17 } }, 'HASH-cost'],
     ['OTP secret that is not base32', { otpCode: OTP_NOT_BASE32 }, 'OTP-invalid'],
-    ['password and hashedPassword both', { password: 'Secret-123!', hashedPassword: { value: '$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy' } }, 'USER-password-both'],
+    [
+      'password and hashedPassword both',
+      { password: 'Secret-123!', hashedPassword: { value: '$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy' } },
+      'USER-password-both',
+    ],
     ['no last name', { profile: { firstName: 'Only' } }, 'IMPORT-required'],
     ['no user name', { userName: '' }, 'IMPORT-required'],
   ])('%s: that user fails, its membership is skipped, the rest imports', async (name, user, errorId) => {
@@ -105,7 +109,10 @@ describe('user names', () => {
 
 describe('references', () => {
   test('a role of an unknown project fails with "does not exist"; the project’s own roles import', async () => {
-    const org = dataOrg('rr', 'Org rr', { projects: [project('rr-p')], projectRoles: [projectRole('rr-p', 'ok'), projectRole('rr-nope', 'admin')] });
+    const org = dataOrg('rr', 'Org rr', {
+      projects: [project('rr-p')],
+      projectRoles: [projectRole('rr-p', 'ok'), projectRole('rr-nope', 'admin')],
+    });
     const errors = await importErrors([org]);
     expect(errors).toEqual([failed('project_role', 'rr-nope_admin', 'IMPORT-reference')]);
     expect(errors[0]?.message).toContain('does not exist');
@@ -121,7 +128,10 @@ describe('references', () => {
       appKeys: [{ id: 'fp-key', projectId: 'fp-p', appId: 'fp-app', type: 'KEY_TYPE_JSON', expirationDate: '2030-01-01T00:00:00Z' }],
       humanUsers: [humanUser('fp-u', 'fp-user')],
       projectGrants: [projectGrant('fp-g', 'fp-p', 'fp-other')],
-      userGrants: [{ userId: 'fp-u', projectId: 'fp-p' }, { userId: 'fp-u', projectId: 'fp-q', roleKeys: ['admin'] }],
+      userGrants: [
+        { userId: 'fp-u', projectId: 'fp-p' },
+        { userId: 'fp-u', projectId: 'fp-q', roleKeys: ['admin'] },
+      ],
       projectMembers: [{ projectId: 'fp-p', userId: 'fp-u', roles: ['PROJECT_OWNER'] }],
       projectGrantMembers: [{ projectId: 'fp-p', grantId: 'fp-g', userId: 'fp-u', roles: ['PROJECT_GRANT_OWNER'] }],
     });
@@ -197,7 +207,10 @@ describe('references', () => {
     const value = Buffer.from('x').toString('base64');
     const org = dataOrg('md', 'Org md', {
       humanUsers: [humanUser('md-u', 'md-user')],
-      userMetadata: [{ id: 'md-u', key: 'team', value }, { id: 'md-ghost', key: 'team', value }],
+      userMetadata: [
+        { id: 'md-u', key: 'team', value },
+        { id: 'md-ghost', key: 'team', value },
+      ],
       orgMembers: [{ userId: 'md-ghost', roles: ['ORG_OWNER'] }],
     });
     expect(await importErrors([org])).toEqual([

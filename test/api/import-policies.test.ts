@@ -92,7 +92,9 @@ describe('the same ids with different content', () => {
     expect(success.projectRoles).toEqual([`${p}-p_reader`, `${p}-p_writer`]);
 
     const { projectRoles: _roles, ...unchanged } = before[0] as JsonObject;
-    expect(await exported([p])).toEqual([{ ...unchanged, projectRoles: [projectRole(`${p}-p`, 'reader'), projectRole(`${p}-p`, 'writer')] }]);
+    expect(await exported([p])).toEqual([
+      { ...unchanged, projectRoles: [projectRole(`${p}-p`, 'reader'), projectRole(`${p}-p`, 'writer')] },
+    ]);
   });
 
   test('with conflict policy overwrite: the new content replaces the old', async () => {

@@ -12,7 +12,7 @@ import { Storage } from '@google-cloud/storage';
 import { AdminService, ImportDataRequestSchema } from '../../gen/zitadel/admin_pb.js';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { errorsOf, expectCode, expectOk, exportOrgs, importOrgs, listOrgIds } from '../support/import-client.js';
 import { action, bulkOrgs, dataOrg, humanUser } from '../support/import-data.js';
 import { type Caller, createCaller, JSON_PROTOCOLS, PROTOCOLS, sendJsonText } from '../support/protocols.js';
@@ -115,7 +115,11 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
 
   test('inline data_orgs (admin DataOrgs) are imported as given', async () => {
     const orgs = seededOrgs(`-${protocol}`);
-    const exported = await importAndExport(caller, { dataOrgs: { orgs } }, orgs.map((o) => o.orgId));
+    const exported = await importAndExport(
+      caller,
+      { dataOrgs: { orgs } },
+      orgs.map((o) => o.orgId),
+    );
     expect(exported).toEqual(orgs);
   });
 
@@ -154,7 +158,13 @@ describe('files in the import directory', () => {
   test('data_orgs_local reads an admin export file', async () => {
     const orgs = seededOrgs('-local');
     await writeFile(join(app.importDir, 'admin.json'), exportFile(orgs));
-    expect(await importAndExport(local, { dataOrgsLocal: { path: 'admin.json' } }, orgs.map((o) => o.orgId))).toEqual(orgs);
+    expect(
+      await importAndExport(
+        local,
+        { dataOrgsLocal: { path: 'admin.json' } },
+        orgs.map((o) => o.orgId),
+      ),
+    ).toEqual(orgs);
   });
 
   test('data_orgsv1_local reads a v1 export file, in a subdirectory', async () => {
@@ -168,7 +178,13 @@ describe('GCS objects', () => {
   test('data_orgs_gcs reads an admin export object', async () => {
     const orgs = seededOrgs('-gcs');
     await putObject('exports/admin.json', exportFile(orgs));
-    expect(await importAndExport(local, { dataOrgsGcs: gcsInput('exports/admin.json') }, orgs.map((o) => o.orgId))).toEqual(orgs);
+    expect(
+      await importAndExport(
+        local,
+        { dataOrgsGcs: gcsInput('exports/admin.json') },
+        orgs.map((o) => o.orgId),
+      ),
+    ).toEqual(orgs);
   });
 
   test('data_orgsv1_gcs reads a v1 export object', async () => {

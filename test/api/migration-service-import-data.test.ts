@@ -4,7 +4,7 @@ import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { type CallResult, type Caller, createCaller, PROTOCOLS } from '../support/protocols.js';
+import { type Caller, type CallResult, createCaller, PROTOCOLS } from '../support/protocols.js';
 
 // idport.v1.MigrationService/ImportData (unary) on every protocol: ZITADEL's ImportDataRequest
 // plus ImportOptions, answered with ZITADEL's response, per-resource outcomes and counts. One
@@ -196,6 +196,10 @@ test('REST POST /idport/v1/import with a JSON body', async () => {
   expect(resultsOf(skipped.json).find((r) => r.type === 'project')).toMatchObject({ id: '1309', outcome: 'OUTCOME_SKIPPED' });
   expect(countsOf(skipped.json)).toEqual({ created: 0, unchanged: resultsOf(skipped.json).length - 1, updated: 0, skipped: 1, failed: 0 });
 
-  const unauthenticated = await fetch(`${app.url}/idport/v1/import`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  const unauthenticated = await fetch(`${app.url}/idport/v1/import`, {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(unauthenticated.status).toBe(401);
 });

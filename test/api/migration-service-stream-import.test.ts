@@ -1,5 +1,5 @@
-import { fromJson, toJson } from '@bufbuild/protobuf';
 import type { JsonObject, MessageInitShape } from '@bufbuild/protobuf';
+import { fromJson, toJson } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { Metadata } from '@grpc/grpc-js';

@@ -1,5 +1,5 @@
-import { create, fromJson, isFieldSet, merge, toJson } from '@bufbuild/protobuf';
 import type { JsonObject, MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromJson, isFieldSet, merge, toJson } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { Metadata } from '@grpc/grpc-js';
@@ -168,7 +168,10 @@ describe.each([
   afterAll(() => streamer.close());
 
   test('the seeded orgs, merged per org_id, are the fixture', async () => {
-    const messages = await streamer.stream({ request: { orgIds: fixtureIds, withPasswords: true, withOtp: true }, itemsPerMessage: 1 }, app.token);
+    const messages = await streamer.stream(
+      { request: { orgIds: fixtureIds, withPasswords: true, withOtp: true }, itemsPerMessage: 1 },
+      app.token,
+    );
     expect(mergedOrgs(messages)).toEqual(fixture);
   });
 
@@ -186,7 +189,9 @@ describe.each([
       expect(messages.length).toBeGreaterThan(expected.length);
       const sizes = messages.map((m) => resourceCount(m.org));
       expect(Math.max(...sizes)).toBeLessThanOrEqual(itemsPerMessage);
-      expect(sizes.reduce((a, b) => a + b, 0)).toBe(expected.map((o) => resourceCount(fromJson(DataOrgSchema, o))).reduce((a, b) => a + b, 0));
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(
+        expected.map((o) => resourceCount(fromJson(DataOrgSchema, o))).reduce((a, b) => a + b, 0),
+      );
       if (itemsPerMessage === 1) expect(Math.max(...sizes)).toBe(1);
 
       // Each org's parts come together, in ExportData's org order; merged they are its orgs.

@@ -1,6 +1,6 @@
-import { API_SERVICES } from '../../src/transport/routes.js';
 import { PUBLIC } from '../../src/domain/permissions.js';
 import { declaredPermission } from '../../src/transport/interceptors/auth.interceptor.js';
+import { API_SERVICES } from '../../src/transport/routes.js';
 
 // STYLE.md habit 7: every served RPC declares its permission in the proto, and a method
 // without one fails here instead of failing closed at runtime. The ZITADEL rows are from

@@ -1,16 +1,16 @@
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { create, createFileRegistry, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { create, createFileRegistry, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { AdminService } from '../../gen/zitadel/admin_pb.js';
-import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import * as v1 from '../../gen/grpc/reflection/v1/reflection_pb.js';
 import * as v1alpha from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
+import { AdminService } from '../../gen/zitadel/admin_pb.js';
+import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { registerHealth } from '../../src/transport/health.js';
 import { registerReflection } from '../../src/transport/reflection.js';
 import { createGrpcClient } from '../support/grpc-client.js';
@@ -56,11 +56,7 @@ async function reflect(version: Version, requests: Request[]): Promise<Response[
   return responses.map((r) => recode(v1alpha.ServerReflectionResponseSchema, v1.ServerReflectionResponseSchema, r));
 }
 
-function recode<A extends DescMessage, B extends DescMessage>(
-  from: A,
-  to: B,
-  message: MessageShape<A>,
-): MessageShape<B> {
+function recode<A extends DescMessage, B extends DescMessage>(from: A, to: B, message: MessageShape<A>): MessageShape<B> {
   return fromBinary(to, toBinary(from, message));
 }
 
@@ -118,10 +114,7 @@ describe.each(['v1', 'v1alpha'] as const)('grpc.reflection.%s.ServerReflection o
   test('list_services names every served service, reflection and health included', async () => {
     const response = await ask({ messageRequest: { case: 'listServices', value: '' } }, version);
     expect(response.messageResponse.case).toBe('listServicesResponse');
-    const names =
-      response.messageResponse.case === 'listServicesResponse'
-        ? response.messageResponse.value.service.map((s) => s.name)
-        : [];
+    const names = response.messageResponse.case === 'listServicesResponse' ? response.messageResponse.value.service.map((s) => s.name) : [];
     expect(names.sort()).toEqual([
       'grpc.health.v1.Health',
       'grpc.reflection.v1.ServerReflection',
@@ -132,9 +125,7 @@ describe.each(['v1', 'v1alpha'] as const)('grpc.reflection.%s.ServerReflection o
   });
 
   test('file_containing_symbol for a service returns a complete, buildable file set', async () => {
-    const files = filesOf(
-      await ask({ messageRequest: { case: 'fileContainingSymbol', value: 'zitadel.admin.v1.AdminService' } }, version),
-    );
+    const files = filesOf(await ask({ messageRequest: { case: 'fileContainingSymbol', value: 'zitadel.admin.v1.AdminService' } }, version));
     const names = files.map((f) => f.name);
     expect(names[0]).toBe('zitadel/admin.proto');
     expect(names).toEqual(expect.arrayContaining(['zitadel/management.proto', 'google/protobuf/descriptor.proto']));

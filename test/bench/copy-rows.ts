@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../src/domain/json.js';
-import { userNameScope } from '../../src/domain/user-name-scope.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../src/domain/resources/kinds.js';
+import { userNameScope } from '../../src/domain/user-name-scope.js';
 import { RESOURCE_TABLES } from '../../src/persistence/resources/resource-tables.js';
 
 /** PostgreSQL COPY text format for one value (`\N` is NULL). */

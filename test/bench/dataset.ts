@@ -74,7 +74,12 @@ export function createDataset(size: DatasetSize): Dataset {
         apiApps: projects.map((p) => ({ appId: `${p.projectId}api`, app: { projectId: p.projectId, name: 'API' } })),
         oidcApps: projects.map((p) => ({
           appId: `${p.projectId}web`,
-          app: { projectId: p.projectId, name: 'Web', redirectUris: ['https://app.example/cb'], responseTypes: ['OIDC_RESPONSE_TYPE_CODE'] },
+          app: {
+            projectId: p.projectId,
+            name: 'Web',
+            redirectUris: ['https://app.example/cb'],
+            responseTypes: ['OIDC_RESPONSE_TYPE_CODE'],
+          },
         })),
         humanUsers,
         machineUsers: Array.from({ length: machines }, (_v, m) => ({

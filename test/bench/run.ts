@@ -15,13 +15,13 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { openDatabase } from '../../src/persistence/orm.js';
 import { EXPORT_ORDER, ORG_KIND } from '../../src/domain/resources/kinds.js';
+import { openDatabase } from '../../src/persistence/orm.js';
 import { RESOURCE_TABLES } from '../../src/persistence/resources/resource-tables.js';
 import { copyBatches } from './copy-rows.js';
 import { createDataset, type Dataset } from './dataset.js';
@@ -109,7 +109,9 @@ async function exportReference(url: string, path: string): Promise<{ ms: number;
     for (const kind of [ORG_KIND, ...EXPORT_ORDER]) {
       const t = RESOURCE_TABLES[kind.type];
       if (!t) continue;
-      const where = Object.entries(t.where).map(([c, v]) => ` and t.${c} = '${v}'`).join('');
+      const where = Object.entries(t.where)
+        .map(([c, v]) => ` and t.${c} = '${v}'`)
+        .join('');
       const secret = kind.type === 'human_user';
       const sql = `copy (select t.payload${secret ? ', s.password_hash' : ''} from ${t.table} t ${secret ? 'left join user_secret s on s.user_id = t.id' : ''} where t.${t.orgColumn} = '${orgId}'${where} order by ${t.key.map((k) => `t.${k}`).join(', ')}) to stdout`;
       const stream = client.query(copyStreams.to(sql));
@@ -203,8 +205,12 @@ if (!args['skip-postgres']) {
     exportPeakRssMb: mb(run.exportRss),
     exportFileMb: mb(run.fileBytes),
   };
-  log(`  (b) idport import       ${figures.importRowsPerSec.toLocaleString()} rows/s  = ${figures.importOverCopy} × COPY   (server peak RSS ${figures.importPeakRssMb} MB)`);
-  log(`  (c) idport export       ${figures.exportRowsPerSec.toLocaleString()} rows/s  = ${figures.exportOverReference} × reference (server peak RSS ${figures.exportPeakRssMb} MB, file ${figures.exportFileMb} MB)`);
+  log(
+    `  (b) idport import       ${figures.importRowsPerSec.toLocaleString()} rows/s  = ${figures.importOverCopy} × COPY   (server peak RSS ${figures.importPeakRssMb} MB)`,
+  );
+  log(
+    `  (c) idport export       ${figures.exportRowsPerSec.toLocaleString()} rows/s  = ${figures.exportOverReference} × reference (server peak RSS ${figures.exportPeakRssMb} MB, file ${figures.exportFileMb} MB)`,
+  );
   log(`  (d) COPY TO + JSON      ${figures.exportReferenceRowsPerSec.toLocaleString()} rows/s`);
   results.postgres = figures;
 }

@@ -18,7 +18,15 @@ export interface ServerProcess {
  */
 export async function startServer(env: Record<string, string>, home: string): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '', IDPORT_HOME: home, IDPORT_PORT: '0', IDPORT_HOST: '127.0.0.1', IDPORT_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
+      IDPORT_HOME: home,
+      IDPORT_PORT: '0',
+      IDPORT_HOST: '127.0.0.1',
+      IDPORT_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

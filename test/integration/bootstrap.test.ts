@@ -64,7 +64,13 @@ describe('bootstrap', () => {
       const added = expectOk(
         await caller.call(ManagementService.method.addMachineUser, { userName: 'second-admin', name: 'x' }, { token: firstToken }),
       );
-      expectOk(await caller.call(AdminService.method.addIAMMember, { userId: added.userId as string, roles: ['IAM_OWNER'] }, { token: firstToken }));
+      expectOk(
+        await caller.call(
+          AdminService.method.addIAMMember,
+          { userId: added.userId as string, roles: ['IAM_OWNER'] },
+          { token: firstToken },
+        ),
+      );
     });
 
     await first.close();
@@ -83,7 +89,11 @@ describe('bootstrap', () => {
       expect(orgs.result).toEqual([expect.objectContaining({ name: 'idport' })]);
       expect((orgs.details as JsonObject).totalResult).toBe('1');
       // Data written before the restart is still there (the user name is taken).
-      const again = await caller.call(ManagementService.method.addMachineUser, { userName: 'second-admin', name: 'x' }, { token: firstToken });
+      const again = await caller.call(
+        ManagementService.method.addMachineUser,
+        { userName: 'second-admin', name: 'x' },
+        { token: firstToken },
+      );
       expect(again).toMatchObject({ ok: false, code: Code.AlreadyExists });
     });
   });

@@ -5,8 +5,8 @@
  * write, then letting the export go on. Runs on PGlite, and on PostgreSQL with DATABASE_URL.
  */
 import type { JsonObject } from '@bufbuild/protobuf';
-import type { BlobStorage, ResourceReader, ResourceTransactions, StoredResource } from '../../src/application/ports.js';
 import { createExporter } from '../../src/application/export/export-data.js';
+import type { BlobStorage, ResourceReader, ResourceTransactions, StoredResource } from '../../src/application/ports.js';
 import { type Database, openDatabase } from '../../src/persistence/orm.js';
 import { createResourceTransactions } from '../../src/persistence/resources/resource-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

@@ -28,7 +28,11 @@ describe.each(backends)('resource store on %s', (_name, create) => {
     db = await openDatabase(testDb.config);
     tx = createResourceTransactions(db);
     await tx.write(signal(), { rollback: false }, async (w) => {
-      for (const [id, name] of [['o1', 'One'], ['o2', 'Two']] as const) await w.insert('org', id, [org(name)]);
+      for (const [id, name] of [
+        ['o1', 'One'],
+        ['o2', 'Two'],
+      ] as const)
+        await w.insert('org', id, [org(name)]);
     });
   });
   afterAll(async () => {
@@ -117,7 +121,11 @@ describe.each(backends)('resource store on %s', (_name, create) => {
   test('reads page through more rows than one page, in key order', async () => {
     const ids = Array.from({ length: 2600 }, (_v, i) => `g${String(i).padStart(5, '0')}`);
     await tx.write(signal(), { rollback: false }, (w) =>
-      w.insert('user_grant', 'o2', ids.map((id) => ({ item: { userId: 'u4', projectId: id } }))),
+      w.insert(
+        'user_grant',
+        'o2',
+        ids.map((id) => ({ item: { userId: 'u4', projectId: id } })),
+      ),
     );
     const read = (await readAll('user_grant', 'o2')).map((r) => JSON.parse(r.json).projectId);
     expect(read).toEqual(ids);

@@ -40,8 +40,7 @@ export async function postJson(app: TestApp, urlPath: string, body: unknown): Pr
 export const exportRest = (app: TestApp, body: JsonObject) => postJson(app, '/admin/v1/export', body);
 
 /** ExportData over Connect's unary JSON protocol by hand, to read the error id header. */
-export const exportConnectRaw = (app: TestApp, body: JsonObject) =>
-  postJson(app, '/zitadel.admin.v1.AdminService/ExportData', body);
+export const exportConnectRaw = (app: TestApp, body: JsonObject) => postJson(app, '/zitadel.admin.v1.AdminService/ExportData', body);
 
 /** Imports `orgs` (admin.v1 DataOrg JSON) and fails loudly unless every resource made it. */
 export async function seed(app: TestApp, orgs: readonly unknown[]): Promise<void> {
@@ -94,7 +93,10 @@ export function keysDeep(value: unknown, into = new Set<string>()): Set<string> 
 /** Every file under `dir`, relative and sorted, dot-files (the exporter's temp files) included. */
 export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 /**
@@ -129,8 +131,7 @@ export function shellWords(command: string, vars: Record<string, string>): strin
   let at = 0;
   for (let m = token.exec(command); m !== null; m = token.exec(command)) {
     const [, space, single, double, bare] = m;
-    const part =
-      single !== undefined ? single : double !== undefined ? expand(double.replace(/\\(["\\$`])/g, '$1')) : expand(bare ?? '');
+    const part = single !== undefined ? single : double !== undefined ? expand(double.replace(/\\(["\\$`])/g, '$1')) : expand(bare ?? '');
     // A token right after the previous one, with no space between, continues the same word.
     if (space === '' && words.length > 0) words[words.length - 1] += part;
     else words.push(part);

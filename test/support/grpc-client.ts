@@ -1,4 +1,3 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type {
   DescMessage,
   DescMethod,
@@ -10,6 +9,7 @@ import type {
   MessageInitShape,
   MessageShape,
 } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 
 /**
@@ -72,8 +72,7 @@ type Definition = grpc.MethodDefinition<unknown, unknown>;
 /** The grpc-js service definition, with protobuf-es doing the (de)serialisation. */
 function serviceDefinition(service: DescService): Record<string, Definition> {
   const codec = (schema: DescMessage) => ({
-    serialize: (value: unknown) =>
-      Buffer.from(toBinary(schema, create(schema, value as MessageInitShape<DescMessage>))),
+    serialize: (value: unknown) => Buffer.from(toBinary(schema, create(schema, value as MessageInitShape<DescMessage>))),
     deserialize: (bytes: Buffer) => fromBinary(schema, bytes),
   });
   return Object.fromEntries(
@@ -107,9 +106,7 @@ function callerFor(client: grpc.Client, method: DescMethod, def: Definition) {
     case 'unary':
       return (request: unknown, options?: GrpcCallOptions) =>
         new Promise((resolve, reject) => {
-          client.makeUnaryRequest(path, ser, de, request, ...args(options), (err, res) =>
-            err ? reject(err) : resolve(res),
-          );
+          client.makeUnaryRequest(path, ser, de, request, ...args(options), (err, res) => (err ? reject(err) : resolve(res)));
         });
     case 'server_streaming':
       return (request: unknown, options?: GrpcCallOptions) =>
@@ -117,9 +114,7 @@ function callerFor(client: grpc.Client, method: DescMethod, def: Definition) {
     case 'client_streaming':
       return (requests: Requests<DescMessage>, options?: GrpcCallOptions) =>
         new Promise((resolve, reject) => {
-          const call = client.makeClientStreamRequest(path, ser, de, ...args(options), (err, res) =>
-            err ? reject(err) : resolve(res),
-          );
+          const call = client.makeClientStreamRequest(path, ser, de, ...args(options), (err, res) => (err ? reject(err) : resolve(res)));
           void send(call, requests);
         });
     case 'bidi_streaming':

@@ -6,7 +6,7 @@
 import type { JsonObject } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
-import { type CallResult, type Caller, HTTP_STATUS } from './protocols.js';
+import { type Caller, type CallResult, HTTP_STATUS } from './protocols.js';
 
 const admin = AdminService.method;
 

@@ -1,7 +1,7 @@
-import { fromJson, toJson } from '@bufbuild/protobuf';
 import type { DescField, DescMethod, DescService, JsonObject, JsonValue, Message } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { fromJson, toJson } from '@bufbuild/protobuf';
 import type { CallOptions, Transport } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { Metadata } from '@grpc/grpc-js';
 import { compileRestRoutes, type RestRoute } from '../../src/transport/rest-gateway.js';
@@ -205,9 +205,9 @@ function restPath(route: RestRoute, request: JsonObject): string {
   let i = 0;
   const template = route.pattern.source
     .replace(/^\^|\$$/g, '')
-    .replace(/\(\[\^\\?\/\]\+\)/g, () => `\u0000${i++}\u0000`)
+    .replace(/\(\[\^\\?\/\]\+\)/g, () => `{${i++}}`)
     .replace(/\\(.)/g, '$1');
-  const path = template.replace(/\u0000(\d+)\u0000/g, (_m, n: string) => values[Number(n)] ?? '');
+  const path = template.replace(/\{(\d+)\}/g, (_m, n: string) => values[Number(n)] ?? '');
   if (values.every((v) => v !== '') && !route.pattern.test(path)) {
     throw new Error(`could not rebuild the REST path of ${route.method.name} from ${route.pattern.source}`);
   }
@@ -234,7 +234,13 @@ function restCaller(baseUrl: string): Caller {
       const body: JsonObject = { ...request };
       const path = restPath(route, body);
       const withBody = route.body === '*';
-      return sendHttp(`${baseUrl}${path}${withBody ? '' : queryOf(body)}`, route.verb, withBody ? JSON.stringify(body) : undefined, opts, 'rest');
+      return sendHttp(
+        `${baseUrl}${path}${withBody ? '' : queryOf(body)}`,
+        route.verb,
+        withBody ? JSON.stringify(body) : undefined,
+        opts,
+        'rest',
+      );
     },
     close() {},
   };

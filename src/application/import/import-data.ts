@@ -4,8 +4,8 @@ import { ORG_KIND, RESOURCE_KINDS, type Ref, type ResourceKind } from '../../dom
 import { type PreparedResource, prepareResource } from '../../domain/resources/prepare.js';
 import type { BlobStorage, BlobTarget, ResourceTransactions, ResourceWriter, StoredResource } from '../ports.js';
 import { checkDeadline, deadlineError } from './deadline.js';
-import { readAhead } from './read-ahead.js';
 import { type ImportReport, type ItemResult, isSuccess } from './import-report.js';
+import { readAhead } from './read-ahead.js';
 
 /** What to do when a resource exists with different content. */
 export type ConflictPolicy = 'fail' | 'skip' | 'overwrite';
@@ -53,8 +53,7 @@ const CHUNK = 5000;
 const ANALYZE_AFTER = 10_000;
 
 const refKey = (r: Ref) => `${r.kind}:${r.id}`;
-const errorText = (e: unknown) =>
-  isDomainError(e) ? `${e.message} (${e.id})` : e instanceof Error ? e.message : 'unexpected error';
+const errorText = (e: unknown) => (isDomainError(e) ? `${e.message} (${e.id})` : e instanceof Error ? e.message : 'unexpected error');
 
 /**
  * Imports orgs in ZITADEL's three passes (org-local resources, cross-org grants, members).
@@ -233,7 +232,13 @@ class OrgSession {
   }
 
   /** `present`: the resource is in the database all the same (a conflicting one was kept), so dependents may refer to it. */
-  private record(kind: ResourceKind, c: { id: string; original: JsonObject; item?: JsonObject }, outcome: ItemResult['outcome'], message?: string, present = false) {
+  private record(
+    kind: ResourceKind,
+    c: { id: string; original: JsonObject; item?: JsonObject },
+    outcome: ItemResult['outcome'],
+    message?: string,
+    present = false,
+  ) {
     const item = c.item ?? c.original;
     // Only the naming fields are kept: a million-user report must not hold every user.
     const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: pickPaths(item, kind.summary) };
@@ -262,7 +267,13 @@ class OrgSession {
       } else if (this.cmd.conflictPolicy === 'overwrite') {
         replaces.push(c);
       } else if (this.cmd.conflictPolicy === 'skip') {
-        this.record(kind, { ...c, item: stored.item }, 'skipped', 'exists with different content; kept as it is (conflict policy skip)', true);
+        this.record(
+          kind,
+          { ...c, item: stored.item },
+          'skipped',
+          'exists with different content; kept as it is (conflict policy skip)',
+          true,
+        );
       } else {
         // It failed to import, but a resource with this id is in the database: dependents may use it.
         this.record(kind, c, 'failed', `${kind.type} ${c.id} already exists with different content (IMPORT-conflict)`, true);
@@ -331,7 +342,11 @@ class OrgSession {
   private async existingById(kind: ResourceKind, candidates: Candidate[]): Promise<Map<string, StoredResource>> {
     const map = new Map<string, StoredResource>();
     for (let i = 0; i < candidates.length; i += CHUNK) {
-      const found = await this.writer.findExisting(kind.type, this.orgId, candidates.slice(i, i + CHUNK).map((c) => c.prepared.item));
+      const found = await this.writer.findExisting(
+        kind.type,
+        this.orgId,
+        candidates.slice(i, i + CHUNK).map((c) => c.prepared.item),
+      );
       for (const s of found) map.set(kind.id(s.item, s.orgId ?? this.orgId), s);
     }
     return map;
@@ -373,12 +388,22 @@ class OrgSession {
     const plain = this.fresh && chunk.length > 1;
     try {
       const { conflicts } = await this.writer.savepoint((w) =>
-        w.insert(kind.type, this.orgId, chunk.map((c) => this.stored(c)), { detectConflicts: !plain }),
+        w.insert(
+          kind.type,
+          this.orgId,
+          chunk.map((c) => this.stored(c)),
+          { detectConflicts: !plain },
+        ),
       );
       const conflicted = new Set(conflicts);
       chunk.forEach((c, i) => {
         if (conflicted.has(i)) {
-          this.record(kind, c, 'failed', `${kind.type} ${c.id} conflicts with an existing resource: its id or a unique name is taken (IMPORT-unique)`);
+          this.record(
+            kind,
+            c,
+            'failed',
+            `${kind.type} ${c.id} conflicts with an existing resource: its id or a unique name is taken (IMPORT-unique)`,
+          );
         } else {
           this.record(kind, { ...c, item: c.prepared.item }, 'created');
         }

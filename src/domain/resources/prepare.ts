@@ -20,7 +20,6 @@ export interface PreparedResource {
   plaintextPassword?: string;
 }
 
-
 /** Fields ZITADEL's own API refuses to create the resource without. */
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   org: ['org.name'],

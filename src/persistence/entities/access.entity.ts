@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { User } from './user.entity.js';
 import { payload } from './payload.js';
+import { User } from './user.entity.js';
 
 /**
  * Memberships with roles, for every scope: the instance (scope_id ''), an org, a project or a

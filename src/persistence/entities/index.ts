@@ -1,16 +1,9 @@
-import { ActionSchema, IdpSchema, TriggerActionSchema } from './action.entity.js';
 import { MemberSchema, UserGrantSchema } from './access.entity.js';
+import { ActionSchema, IdpSchema, TriggerActionSchema } from './action.entity.js';
 import { InstanceSchema } from './instance.entity.js';
 import { OrgDomainSchema, OrgSchema, OrgSettingSchema } from './org.entity.js';
 import { AppKeySchema, AppSchema, ProjectGrantSchema, ProjectRoleSchema, ProjectSchema } from './project.entity.js';
-import {
-  MachineKeySchema,
-  PatSchema,
-  UserLinkSchema,
-  UserMetadataSchema,
-  UserSchema,
-  UserSecretSchema,
-} from './user.entity.js';
+import { MachineKeySchema, PatSchema, UserLinkSchema, UserMetadataSchema, UserSchema, UserSecretSchema } from './user.entity.js';
 
 export const entities = [
   InstanceSchema,

@@ -8,7 +8,10 @@ export const InstanceSchema = defineEntity({
     id: p.string().length(32).primary(),
     defaultOrgId: p.string().length(64),
     adminUserId: p.string().length(64),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('current_timestamp'),
   },
 });
 export class Instance extends InstanceSchema.class {}

@@ -10,8 +10,15 @@ export const OrgSchema = defineEntity({
     state: p.string().length(32),
     /** The canonical proto-JSON of the org's DataOrg entry head (org + orgState). */
     payload: payload(),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
-    changedAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp').onUpdate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('current_timestamp'),
+    changedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('current_timestamp')
+      .onUpdate(() => new Date()),
   },
   uniques: [{ name: 'org_name_unique', expression: 'create unique index org_name_unique on org (lower(name))' }],
 });

@@ -15,8 +15,15 @@ export const UserSchema = defineEntity({
     userNameScope: p.string().length(64),
     state: p.string().length(32),
     payload: payload(),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
-    changedAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp').onUpdate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('current_timestamp'),
+    changedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('current_timestamp')
+      .onUpdate(() => new Date()),
   },
   uniques: [
     {
@@ -105,7 +112,10 @@ export const PatSchema = defineEntity({
     tokenHash: p.string().length(64).unique(),
     expiresAt: p.datetime(),
     scopes: p.json<string[]>(),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('current_timestamp'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('current_timestamp'),
   },
 });
 export class Pat extends PatSchema.class {}

@@ -1,6 +1,4 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import type { JsonObject } from '../../domain/json.js';
-import { userNameScope } from '../../domain/user-name-scope.js';
 import type {
   DirectoryStore,
   NewMachineUser,
@@ -10,6 +8,8 @@ import type {
   TextMatch,
   UserSummary,
 } from '../../application/ports.js';
+import type { JsonObject } from '../../domain/json.js';
+import { userNameScope } from '../../domain/user-name-scope.js';
 import { Member } from '../entities/access.entity.js';
 import { Instance } from '../entities/instance.entity.js';
 import { Org, OrgDomain, OrgSetting } from '../entities/org.entity.js';

@@ -1,16 +1,11 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
-import type {
-  ResourceReader,
-  ResourceTransactions,
-  ResourceWriter,
-  UserSecrets,
-} from '../../application/ports.js';
+import type { ResourceReader, ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { Ref } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
-import { translateDbError } from '../repositories/db-errors.js';
 import type { Database } from '../orm.js';
+import { translateDbError } from '../repositories/db-errors.js';
 import { REF_TABLES, RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
 
 /** Rows fetched per round trip when exporting. */
@@ -54,7 +49,13 @@ async function query<T>(em: EntityManager, sql: string, params: unknown[]): Prom
   try {
     rows = (await ctx.executeQuery(CompiledQuery.raw(sql, params))).rows as T[];
   } catch (e) {
-    throw translateDbError(em.getPlatform().getExceptionConverter().convertException(e as Error), 'resource');
+    throw translateDbError(
+      em
+        .getPlatform()
+        .getExceptionConverter()
+        .convertException(e as Error),
+      'resource',
+    );
   }
   await new Promise<void>((resolve) => setImmediate(resolve));
   return rows;
@@ -80,7 +81,11 @@ function createWriter(em: EntityManager): ResourceWriter {
 
   async function writeSecrets(kind: string, ids: string[], secrets: UserSecrets[]) {
     if (!SECRET_KINDS.has(kind) || ids.length === 0) return;
-    const rows = ids.map((id, i) => ({ user_id: id, password_hash: secrets[i]?.passwordHash ?? null, otp_secret: secrets[i]?.otpSecret ?? null }));
+    const rows = ids.map((id, i) => ({
+      user_id: id,
+      password_hash: secrets[i]?.passwordHash ?? null,
+      otp_secret: secrets[i]?.otpSecret ?? null,
+    }));
     await run(
       `insert into user_secret (user_id, password_hash, otp_secret)
        select user_id, password_hash, otp_secret from json_to_recordset($1::json) as r(user_id text, password_hash text, otp_secret text)
@@ -179,7 +184,10 @@ function createWriter(em: EntityManager): ResourceWriter {
       const cols = t.columns.map((c) => c.name).filter((c) => !t.key.includes(c));
       await run(
         `update ${q(t.table)} t set ${cols.map((c) => `${q(c)} = r.${q(c)}`).join(', ')}
-         from json_to_recordset($1::json) as r(${recordType(t, t.columns.map((c) => c.name))})
+         from json_to_recordset($1::json) as r(${recordType(
+           t,
+           t.columns.map((c) => c.name),
+         )})
          where ${t.key.map((k) => `t.${q(k)} = r.${q(k)}`).join(' and ')}`,
         [JSON.stringify([record])],
       );
@@ -262,7 +270,10 @@ export function createResourceTransactions(db: Database): ResourceTransactions {
 
     async analyze() {
       const tables = [...new Set(Object.values(RESOURCE_TABLES).map((t) => t.table)), 'user_secret'];
-      await db.em().getConnection().execute(`analyze ${tables.map(q).join(', ')}`);
+      await db
+        .em()
+        .getConnection()
+        .execute(`analyze ${tables.map(q).join(', ')}`);
     },
 
     read: (signal, work) =>

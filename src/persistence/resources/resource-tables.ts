@@ -37,7 +37,11 @@ const setting = (kind: string, language: boolean): ResourceTable =>
   table(
     'org_setting',
     ['org_id', 'kind', 'language'],
-    [orgId, { name: 'kind', type: 'text', value: () => kind }, language ? text('language', 'language') : { name: 'language', type: 'text', value: () => '' }],
+    [
+      orgId,
+      { name: 'kind', type: 'text', value: () => kind },
+      language ? text('language', 'language') : { name: 'language', type: 'text', value: () => '' },
+    ],
     { kind },
   );
 
@@ -54,7 +58,6 @@ const member = (scope: string, scopeId: (i: JsonObject, org: string) => string):
     ],
     { scope },
   );
-
 
 /** Resource kind (ImportDataError.type) → storage. */
 export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
@@ -82,26 +85,51 @@ export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
   machine_user: usersTable('machine'),
   user_metadata: table('user_metadata', ['user_id', 'key'], [text('user_id', 'id'), text('key', 'key'), orgId]),
   machine_user_key: table('machine_key', ['id'], [text('id', 'keyId'), text('user_id', 'userId'), orgId]),
-  user_link: table('user_link', ['idp_id', 'provided_user_id'], [text('idp_id', 'idpId'), text('provided_user_id', 'providedUserId'), text('user_id', 'userId'), orgId]),
+  user_link: table(
+    'user_link',
+    ['idp_id', 'provided_user_id'],
+    [text('idp_id', 'idpId'), text('provided_user_id', 'providedUserId'), text('user_id', 'userId'), orgId],
+  ),
   project: table('project', ['id'], [text('id', 'projectId'), orgId]),
-  oidc_app: table('app', ['id'], [text('id', 'appId'), text('project_id', 'app.projectId'), orgId, { name: 'type', type: 'text', value: () => 'oidc' }], { type: 'oidc' }),
-  api_app: table('app', ['id'], [text('id', 'appId'), text('project_id', 'app.projectId'), orgId, { name: 'type', type: 'text', value: () => 'api' }], { type: 'api' }),
+  oidc_app: table(
+    'app',
+    ['id'],
+    [text('id', 'appId'), text('project_id', 'app.projectId'), orgId, { name: 'type', type: 'text', value: () => 'oidc' }],
+    { type: 'oidc' },
+  ),
+  api_app: table(
+    'app',
+    ['id'],
+    [text('id', 'appId'), text('project_id', 'app.projectId'), orgId, { name: 'type', type: 'text', value: () => 'api' }],
+    { type: 'api' },
+  ),
   app_key: table('app_key', ['id'], [text('id', 'id'), text('app_id', 'appId'), orgId]),
   action: table('action', ['id'], [text('id', 'actionId'), orgId]),
   project_role: table('project_role', ['project_id', 'role_key'], [text('project_id', 'projectId'), text('role_key', 'roleKey'), orgId]),
-  trigger_action: table('trigger_action', ['org_id', 'flow_type', 'trigger_type'], [orgId, text('flow_type', 'flowType'), text('trigger_type', 'triggerType')]),
-  project_grant: table('project_grant', ['id'], [
-    text('id', 'grantId'),
-    text('project_id', 'projectGrant.projectId'),
-    orgId,
-    text('granted_org_id', 'projectGrant.grantedOrgId'),
-  ]),
-  user_grant: table('user_grant', ['id'], [
-    { name: 'id', type: 'text', value: (i) => [stringAt(i, 'userId'), stringAt(i, 'projectId'), stringAt(i, 'projectGrantId')].join('_') },
-    text('user_id', 'userId'),
-    text('project_id', 'projectId'),
-    orgId,
-  ]),
+  trigger_action: table(
+    'trigger_action',
+    ['org_id', 'flow_type', 'trigger_type'],
+    [orgId, text('flow_type', 'flowType'), text('trigger_type', 'triggerType')],
+  ),
+  project_grant: table(
+    'project_grant',
+    ['id'],
+    [text('id', 'grantId'), text('project_id', 'projectGrant.projectId'), orgId, text('granted_org_id', 'projectGrant.grantedOrgId')],
+  ),
+  user_grant: table(
+    'user_grant',
+    ['id'],
+    [
+      {
+        name: 'id',
+        type: 'text',
+        value: (i) => [stringAt(i, 'userId'), stringAt(i, 'projectId'), stringAt(i, 'projectGrantId')].join('_'),
+      },
+      text('user_id', 'userId'),
+      text('project_id', 'projectId'),
+      orgId,
+    ],
+  ),
   org_member: member('org', (_i, org) => org),
   project_member: member('project', (i) => stringAt(i, 'projectId')),
   project_grant_member: member('project_grant', (i) => stringAt(i, 'grantId')),

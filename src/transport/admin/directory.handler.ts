@@ -1,14 +1,14 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext } from '@connectrpc/connect';
-import type { OrgFilter, OrgSummary } from '../../application/ports.js';
-import type { AdminUseCases } from '../use-cases.js';
 import type { AddIAMMemberRequest, ListOrgsRequest } from '../../../gen/zitadel/admin_pb.js';
 import { AddIAMMemberResponseSchema, ListOrgsResponseSchema } from '../../../gen/zitadel/admin_pb.js';
 import { ListDetailsSchema } from '../../../gen/zitadel/object_pb.js';
 import { OrgSchema, OrgState } from '../../../gen/zitadel/org_pb.js';
+import type { OrgFilter, OrgSummary } from '../../application/ports.js';
 import { pageOf, textMatch } from '../list-query.js';
 import { objectDetails } from '../object-details.js';
+import type { AdminUseCases } from '../use-cases.js';
 
 function orgFilter(req: ListOrgsRequest): OrgFilter {
   const filter: OrgFilter = pageOf(req.query);

@@ -1,8 +1,8 @@
 import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import type { BlobTarget } from '../../application/ports.js';
-import { invalidArgument, DomainError } from '../../domain/errors.js';
 import { type ExportDataRequest, ExportDataResponseSchema } from '../../../gen/zitadel/admin_pb.js';
+import type { BlobTarget } from '../../application/ports.js';
+import { DomainError, invalidArgument } from '../../domain/errors.js';
 import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
 

@@ -1,13 +1,13 @@
 import { create, fromJson, type JsonObject as PbJsonObject } from '@bufbuild/protobuf';
-import type { ImportReport, ItemResult } from '../../application/import/import-report.js';
-import { isSuccess } from '../../application/import/import-report.js';
-import { stringAt } from '../../domain/json.js';
 import {
   ImportDataErrorSchema,
   type ImportDataResponse,
   ImportDataResponseSchema,
   ImportDataSuccessOrgSchema,
 } from '../../../gen/zitadel/admin_pb.js';
+import type { ImportReport, ItemResult } from '../../application/import/import-report.js';
+import { isSuccess } from '../../application/import/import-report.js';
+import { stringAt } from '../../domain/json.js';
 
 type Entry = [field: string, value: (r: ItemResult) => string | PbJsonObject];
 const at = (path: string) => (r: ItemResult) => stringAt(r.item, path);
@@ -52,7 +52,8 @@ export function importResponse(report: ImportReport): ImportDataResponse {
     const entry = SUCCESS_LISTS[r.type];
     if (!entry) continue;
     const lists = orgs.get(r.orgId) as Record<string, (string | PbJsonObject)[]>;
-    (lists[entry[0]] ??= []).push(entry[1](r));
+    lists[entry[0]] ??= [];
+    lists[entry[0]]?.push(entry[1](r));
   }
   return create(ImportDataResponseSchema, {
     errors,

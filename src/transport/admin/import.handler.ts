@@ -1,10 +1,10 @@
 import type { HandlerContext } from '@connectrpc/connect';
-import type { ConflictPolicy, ImportSource } from '../../application/import/import-data.js';
-import { invalidArgument } from '../../domain/errors.js';
 import type { ImportDataRequest } from '../../../gen/zitadel/admin_pb.js';
+import type { ConflictPolicy, ImportSource } from '../../application/import/import-data.js';
+import type { BlobTarget } from '../../application/ports.js';
+import { invalidArgument } from '../../domain/errors.js';
 import { callSignal } from '../call-signal.js';
 import { adminOrgsToJson, type DataOrgShape, decodeExportFile, v1OrgsToJson, validateExportFile } from '../codec/data-org.js';
-import type { BlobTarget } from '../../application/ports.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { importResponse } from './import-response.js';
 

@@ -1,13 +1,13 @@
-import { fromJson, toJson, type JsonObject as PbJsonObject, type JsonValue } from '@bufbuild/protobuf';
+import { fromJson, type JsonValue, type JsonObject as PbJsonObject, toJson } from '@bufbuild/protobuf';
 import {
   DataOrgSchema as AdminDataOrgSchema,
-  ImportDataOrgSchema as AdminImportDataOrgSchema,
   type ImportDataOrg as AdminImportDataOrg,
+  ImportDataOrgSchema as AdminImportDataOrgSchema,
 } from '../../../gen/zitadel/admin_pb.js';
 import {
   DataOrgSchema as V1DataOrgSchema,
-  ImportDataOrgSchema as V1ImportDataOrgSchema,
   type ImportDataOrg as V1ImportDataOrg,
+  ImportDataOrgSchema as V1ImportDataOrgSchema,
 } from '../../../gen/zitadel/v1_pb.js';
 import type { DecodedOrg } from '../../application/import/import-data.js';
 import { invalidArgument } from '../../domain/errors.js';

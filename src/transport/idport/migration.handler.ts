@@ -1,22 +1,22 @@
 import { clone, create, fromJson, merge, toJson } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import {
+  ImportDataResponseSchema,
+  type ImportOptions,
+  type MigrationService,
+  Outcome,
+  ConflictPolicy as PbConflictPolicy,
+  StreamExportResponseSchema,
+  type StreamImportRequest,
+} from '../../../gen/idport/v1/migration_pb.js';
+import { type DataOrg, DataOrgSchema, ImportDataRequestSchema } from '../../../gen/zitadel/admin_pb.js';
 import type { ExportPart } from '../../application/export/export-parts.js';
 import type { ConflictPolicy } from '../../application/import/import-data.js';
 import type { ImportReport, Outcome as ReportOutcome } from '../../application/import/import-report.js';
 import type { JsonObject } from '../../domain/json.js';
-import { type DataOrg, DataOrgSchema, ImportDataRequestSchema } from '../../../gen/zitadel/admin_pb.js';
-import {
-  ConflictPolicy as PbConflictPolicy,
-  type ImportOptions,
-  ImportDataResponseSchema,
-  type MigrationService,
-  Outcome,
-  type StreamImportRequest,
-  StreamExportResponseSchema,
-} from '../../../gen/idport/v1/migration_pb.js';
-import { callSignal } from '../call-signal.js';
+import { type ImportLimits, importSource } from '../admin/import.handler.js';
 import { importResponse } from '../admin/import-response.js';
-import { importSource, type ImportLimits } from '../admin/import.handler.js';
+import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
 
 const POLICY: Record<PbConflictPolicy, ConflictPolicy> = {

@@ -1,10 +1,10 @@
-import { getOption, hasOption } from '@bufbuild/protobuf';
 import type { DescMethod } from '@bufbuild/protobuf';
+import { getOption, hasOption } from '@bufbuild/protobuf';
 import { createContextKey, type HandlerContext, type Interceptor } from '@connectrpc/connect';
+import { auth_option } from '../../../gen/zitadel/options_pb.js';
 import type { Access, Authorize } from '../../application/access/authorize.js';
 import { DomainError } from '../../domain/errors.js';
 import { PUBLIC } from '../../domain/permissions.js';
-import { auth_option } from '../../../gen/zitadel/options_pb.js';
 
 /** Where handlers find who is calling and which org the call acts on. */
 export const accessKey = createContextKey<Access>({ principal: null, orgId: null });
@@ -35,9 +35,7 @@ export function createAuthInterceptor(authorize: Authorize): Interceptor {
     const access = await authorize({
       authorization: req.header.get('authorization'),
       permission,
-      orgScope: ORG_SCOPED_SERVICES.has(req.service.typeName)
-        ? { requestedOrgId: req.header.get('x-zitadel-orgid') || null }
-        : null,
+      orgScope: ORG_SCOPED_SERVICES.has(req.service.typeName) ? { requestedOrgId: req.header.get('x-zitadel-orgid') || null } : null,
     });
     req.contextValues.set(accessKey, access);
     return next(req);

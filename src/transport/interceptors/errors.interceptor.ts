@@ -47,7 +47,7 @@ export function createErrorsInterceptor(log: ErrorLog): Interceptor {
       else log.warn(`${where}: ${Code[err.code]} ${err.metadata.get('x-idport-error-id') ?? ''}`.trim());
       return err;
     };
-    let res;
+    let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
     } catch (e) {

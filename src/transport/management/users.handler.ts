@@ -1,7 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import type { ManagementUseCases } from '../use-cases.js';
 import {
   AddMachineUserResponseSchema,
   AddPersonalAccessTokenResponseSchema,
@@ -15,6 +14,7 @@ import { AccessTokenType, PersonalAccessTokenSchema } from '../../../gen/zitadel
 import { orgOf } from '../interceptors/auth.interceptor.js';
 import { pageOf } from '../list-query.js';
 import { objectDetails } from '../object-details.js';
+import type { ManagementUseCases } from '../use-cases.js';
 
 /** ManagementService: the service-user setup steps of the migration guide. */
 export function createManagementHandlers(uc: ManagementUseCases): ServiceImpl<typeof ManagementService> {

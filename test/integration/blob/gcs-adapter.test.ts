@@ -6,8 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import type { BlobTarget } from '../../../src/application/ports.js';
 import { createGcsBlobStorage } from '../../../src/blob/gcs.js';
-import { isDomainError, type DomainError } from '../../../src/domain/errors.js';
-import { startGcsEmulator, type GcsEmulator } from '../../support/gcs-emulator.js';
+import { type DomainError, isDomainError } from '../../../src/domain/errors.js';
+import { type GcsEmulator, startGcsEmulator } from '../../support/gcs-emulator.js';
 import { fakeServiceAccount, fakeServiceAccountBase64 } from '../../support/service-account.js';
 
 const MiB = 1024 * 1024;
@@ -16,7 +16,7 @@ type GcsTarget = Extract<BlobTarget, { kind: 'gcs' }>;
 let emulator: GcsEmulator;
 let sdk: Storage;
 const credentials = fakeServiceAccountBase64();
-const savedHost = process.env['STORAGE_EMULATOR_HOST'];
+const savedHost = process.env.STORAGE_EMULATOR_HOST;
 const blob = createGcsBlobStorage();
 
 // google-auth-library 11 warns on every `credentials` option (one per adapter call); the
@@ -34,7 +34,7 @@ afterAll(() => {
 
 beforeAll(async () => {
   emulator = await startGcsEmulator();
-  process.env['STORAGE_EMULATOR_HOST'] = emulator.url;
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
   sdk = new Storage({ projectId: 'demo-test' });
 });
 
@@ -44,12 +44,12 @@ afterAll(async () => {
 });
 
 function restoreHost() {
-  if (savedHost === undefined) delete process.env['STORAGE_EMULATOR_HOST'];
-  else process.env['STORAGE_EMULATOR_HOST'] = savedHost;
+  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+  else process.env.STORAGE_EMULATOR_HOST = savedHost;
 }
 
 beforeEach(async () => {
-  process.env['STORAGE_EMULATOR_HOST'] = emulator.url;
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
   await emulator.reset();
   await sdk.createBucket('exports');
 });
@@ -108,7 +108,7 @@ test('an empty blob round-trips', async () => {
 });
 
 test('with apiEndpoint instead of STORAGE_EMULATOR_HOST, and no auth attempted', async () => {
-  delete process.env['STORAGE_EMULATOR_HOST'];
+  delete process.env.STORAGE_EMULATOR_HOST;
   // Offline, any token request to Google would fail; success shows the SDK sent none.
   const direct = createGcsBlobStorage({ apiEndpoint: emulator.url });
   const data = Buffer.from('{"hello":"world"}');
@@ -194,7 +194,7 @@ describe('an unavailable bucket → Unavailable within seconds', () => {
   test('emulator process stopped (connection refused)', async () => {
     const dead = await startGcsEmulator();
     await dead.stop();
-    process.env['STORAGE_EMULATOR_HOST'] = dead.url;
+    process.env.STORAGE_EMULATOR_HOST = dead.url;
     let started = Date.now();
     const unavailable = { kind: 'Unavailable', id: 'BLOB-gcs-unavailable' };
     expect(await writeError(target('z.json'), within(30_000))).toMatchObject(unavailable);

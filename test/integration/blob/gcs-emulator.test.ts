@@ -4,24 +4,24 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CRC32C, Storage } from '@google-cloud/storage';
-import { startGcsEmulator, type GcsEmulator } from '../../support/gcs-emulator.js';
 import { crc32cBase64, crc32cUpdate } from '../../support/gcs-emulator/crc32c.js';
+import { type GcsEmulator, startGcsEmulator } from '../../support/gcs-emulator.js';
 
 const MiB = 1024 * 1024;
 let emulator: GcsEmulator;
 let storage: Storage;
-const savedHost = process.env['STORAGE_EMULATOR_HOST'];
+const savedHost = process.env.STORAGE_EMULATOR_HOST;
 
 beforeAll(async () => {
   emulator = await startGcsEmulator();
-  process.env['STORAGE_EMULATOR_HOST'] = emulator.url;
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
   storage = new Storage({ projectId: 'demo-test' });
 });
 
 afterAll(async () => {
   await emulator?.stop();
-  if (savedHost === undefined) delete process.env['STORAGE_EMULATOR_HOST'];
-  else process.env['STORAGE_EMULATOR_HOST'] = savedHost;
+  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+  else process.env.STORAGE_EMULATOR_HOST = savedHost;
 });
 
 beforeEach(() => emulator.reset());
@@ -154,7 +154,10 @@ test('an unfinished resumable session leaves no object', async () => {
 
 test('an SDK upload destroyed mid-way leaves no object', async () => {
   await storage.createBucket('b');
-  const upload = storage.bucket('b').file('aborted.bin').createWriteStream({ resumable: true, chunkSize: 8 * MiB });
+  const upload = storage
+    .bucket('b')
+    .file('aborted.bin')
+    .createWriteStream({ resumable: true, chunkSize: 8 * MiB });
   const failed = new Promise((resolve) => upload.on('error', resolve));
   const statuses: number[] = [];
   upload.on('response', (r: { status: number }) => statuses.push(r.status));

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BlobTarget } from '../../../src/application/ports.js';
-import { createBlobStorage, type BlobStorageFor } from '../../../src/blob/blob-storage.js';
+import { type BlobStorageFor, createBlobStorage } from '../../../src/blob/blob-storage.js';
 import { createLocalBlobStorage } from '../../../src/blob/local-file.js';
-import { isDomainError, type DomainError } from '../../../src/domain/errors.js';
+import { type DomainError, isDomainError } from '../../../src/domain/errors.js';
 
 const MiB = 1024 * 1024;
 let base: string;
@@ -51,7 +51,10 @@ async function domainErrorOf(promise: Promise<unknown>): Promise<DomainError> {
 /** Every file under `dir`, relative, temp files included. */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 test('writes into exportDir (creating directories) and reads from importDir', async () => {

@@ -10,7 +10,7 @@ import { createGcsEmulatorServer } from './server.js';
 const { values } = parseArgs({
   options: { port: { type: 'string' }, 'exit-with-stdin': { type: 'boolean', default: false } },
 });
-const rawPort = values.port ?? process.env['PORT'] ?? '0';
+const rawPort = values.port ?? process.env.PORT ?? '0';
 if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65535) {
   process.stderr.write(`invalid port: ${rawPort}\n`);
   process.exit(2);

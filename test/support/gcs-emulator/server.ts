@@ -13,7 +13,7 @@
  * - `POST /_emulator/reset`: forget every bucket, object, session and injected failure.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { intParam, notFound, readBody, sendEmpty, sendError, sendJson, baseUrlOf } from './http.js';
+import { baseUrlOf, intParam, notFound, readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { bucketJson, EmulatorState, objectJson, type StoredBucket, type StoredObject } from './store.js';
 import { handleUpload } from './uploads.js';
 
@@ -148,14 +148,7 @@ async function listObjects(req: IncomingMessage, res: ServerResponse, url: URL, 
   });
 }
 
-async function objectItem(
-  state: EmulatorState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  bucket: StoredBucket,
-  name: string,
-) {
+async function objectItem(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL, bucket: StoredBucket, name: string) {
   if ((await readBody(req)) === undefined) return;
   const object = bucket.objects.get(name);
   if (object === undefined) return notFound(res, `No such object: ${bucket.name}/${name}`);
@@ -191,7 +184,10 @@ function download(req: IncomingMessage, res: ServerResponse, object: StoredObjec
     // `bytes=-N` is the last N bytes; `bytes=A-` runs to the end.
     const start = range[1] === '' ? Math.max(0, size - Number(range[2])) : Number(range[1]);
     const end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1);
-    if (start >= size || start > end) return sendError(res, 416, 'requestedRangeNotSatisfiable', 'bad Range');
+    if (start >= size || start > end) {
+      sendError(res, 416, 'requestedRangeNotSatisfiable', 'bad Range');
+      return;
+    }
     const slice = body.subarray(start, end + 1);
     const contentRange = `bytes ${start}-${end}/${size}`;
     res.writeHead(206, { ...headers, 'Content-Length': slice.length, 'Content-Range': contentRange });

@@ -113,9 +113,7 @@ export function objectJson(object: StoredObject, baseUrl: string) {
     kind: 'storage#object',
     id: `${object.bucket}/${object.name}/${object.generation}`,
     selfLink: `${baseUrl}/storage/v1/b/${object.bucket}/o/${encoded}`,
-    mediaLink:
-      `${baseUrl}/download/storage/v1/b/${object.bucket}/o/${encoded}` +
-      `?generation=${object.generation}&alt=media`,
+    mediaLink: `${baseUrl}/download/storage/v1/b/${object.bucket}/o/${encoded}` + `?generation=${object.generation}&alt=media`,
     name: object.name,
     bucket: object.bucket,
     generation: String(object.generation),

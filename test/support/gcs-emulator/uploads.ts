@@ -56,8 +56,7 @@ export async function handleUpload(
       if (parsed === undefined) return sendError(res, 400, 'invalid', 'malformed multipart/related body');
       const name = url.searchParams.get('name') ?? stringOrUndefined(parsed.resource.name);
       if (!name) return sendError(res, 400, 'required', 'name is required');
-      const contentType =
-        stringOrUndefined(parsed.resource.contentType) ?? parsed.dataType ?? 'application/octet-stream';
+      const contentType = stringOrUndefined(parsed.resource.contentType) ?? parsed.dataType ?? 'application/octet-stream';
       const metadata = stringMap(parsed.resource.metadata);
       store(state, req, res, { bucket, name, data: parsed.data, contentType, metadata, ifGenerationMatch });
       return;
@@ -73,9 +72,7 @@ export async function handleUpload(
       if (!name) return sendError(res, 400, 'required', 'name is required');
       const headerType = req.headers['x-upload-content-type'];
       const contentType =
-        (typeof headerType === 'string' ? headerType : undefined) ??
-        stringOrUndefined(resource.contentType) ??
-        'application/octet-stream';
+        (typeof headerType === 'string' ? headerType : undefined) ?? stringOrUndefined(resource.contentType) ?? 'application/octet-stream';
       const session = state.openSession({
         bucket: bucket.name,
         name,
@@ -92,9 +89,7 @@ export async function handleUpload(
   }
 }
 
-type ContentRange =
-  | { kind: 'status'; total: number | '*' }
-  | { kind: 'bytes'; start: number; end: number | '*'; total: number | '*' };
+type ContentRange = { kind: 'status'; total: number | '*' } | { kind: 'bytes'; start: number; end: number | '*'; total: number | '*' };
 
 // Forms the SDK sends: `bytes a-b/*` (a middle chunk), `bytes a-b/N` (the last chunk),
 // `bytes a-*/*` or `bytes a-*/N` (one request streaming everything left), `bytes */*` (status query).

@@ -1,7 +1,7 @@
 import { createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { createPasswordHasher } from '../../../src/domain/password-hasher.js';
 import { decodePhcB64, encodePhcB64, HASH_LIMITS, parsePasswordHash } from '../../../src/domain/password-hash.js';
+import { createPasswordHasher } from '../../../src/domain/password-hasher.js';
 
 /** Runs the parser and returns what it threw; fails the test when it accepted the value. */
 function rejectionOf(value: string): Error {
@@ -29,8 +29,7 @@ const key32 = Buffer.alloc(32, 0xa5);
 // From the phc-winner-argon2 README: `echo -n "password" | argon2 somesalt -t 2 -m 16 -p 4 -l 24`.
 const ARGON2I_REFERENCE = '$argon2i$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG';
 // From the argon2-cffi README (RFC 9106 "second recommended option": 64 MiB, t=3, p=4).
-const ARGON2ID_CFFI =
-  '$argon2id$v=19$m=65536,t=3,p=4$MIIRqgvgQbgj220jfp0MPA$YfwJSVjtjSU0zzV/P3S9nnQ/USre2wvJMjfCIjrTQbg';
+const ARGON2ID_CFFI = '$argon2id$v=19$m=65536,t=3,p=4$MIIRqgvgQbgj220jfp0MPA$YfwJSVjtjSU0zzV/P3S9nnQ/USre2wvJMjfCIjrTQbg';
 // RFC 9106 §5.3 Argon2id test vector parameters and tag (its secret and associated data are not
 // representable in this PHC form, but the shape and sizes are real).
 const RFC9106_TAG = Buffer.from('0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659', 'hex');

@@ -1,7 +1,7 @@
 import { pbkdf2Sync, scryptSync } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { createPasswordHasher } from '../../../src/domain/password-hasher.js';
 import { encodePhcB64, parsePasswordHash } from '../../../src/domain/password-hash.js';
+import { createPasswordHasher } from '../../../src/domain/password-hasher.js';
 
 const salt = Buffer.from('0123456789abcdef');
 
