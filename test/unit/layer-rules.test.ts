@@ -32,6 +32,9 @@ test.each([
 });
 
 test('an import along the layers passes', async () => {
-  const result = await lint('src/application/zz-layer-probe.ts', "import { newId } from '../domain/ids.js';\nexport const probe = newId;\n");
+  const result = await lint(
+    'src/application/zz-layer-probe.ts',
+    "import { newId } from '../domain/ids.js';\nexport const probe = newId;\n",
+  );
   expect(result).toMatchObject({ ok: true });
 });
