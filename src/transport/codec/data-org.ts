@@ -1,4 +1,4 @@
-import { fromJson, type JsonValue, type JsonObject as PbJsonObject, toJson } from '@bufbuild/protobuf';
+import { type DescMessage, fromJson, type JsonValue, type JsonObject as PbJsonObject, toJson } from '@bufbuild/protobuf';
 import {
   DataOrgSchema as AdminDataOrgSchema,
   type ImportDataOrg as AdminImportDataOrg,
@@ -84,13 +84,44 @@ export async function* decodeExportFile(
   for await (const bytes of scanOrgs(chunks, maxOrgBytes)) {
     const json = parseOrgJson(bytes);
     try {
-      const org = toJson(schema, fromJson(schema, json, { ignoreUnknownFields: true }), JSON_OUT) as JsonObject;
+      if (!isJsonObject(json as Json)) throw new Error('an org must be a JSON object');
+      const org = canonicalOrg(schema, json as PbJsonObject);
       yield { org: shape === 'admin' ? org : normaliseV1Org(org) };
     } catch (e) {
       const orgId = isJsonObject(json as Json) ? String((json as PbJsonObject).orgId ?? '') : '';
       yield { orgId, error: `not a valid ${shape} DataOrg: ${(e as Error).message}` };
     }
   }
+}
+
+const FROM_JSON = { ignoreUnknownFields: true } as const;
+
+/**
+ * The same as `toJson(fromJson(DataOrg, json))`, one resource at a time and in place: an org
+ * of a hundred thousand users is never held as JSON, as a message and as JSON again at once.
+ */
+function canonicalOrg(schema: DescMessage, json: PbJsonObject): JsonObject {
+  const out: JsonObject = {};
+  const scalars: PbJsonObject = {};
+  for (const [key, value] of Object.entries(json)) {
+    const field = schema.fields.find((f) => f.jsonName === key || f.name === key);
+    if (!field || value === null) continue;
+    if (field.fieldKind === 'list' && field.listKind === 'message') {
+      if (!Array.isArray(value)) throw new Error(`${field.jsonName} must be an array`);
+      const items = value as JsonValue[];
+      for (let i = 0; i < items.length; i++) {
+        items[i] = toJson(field.message, fromJson(field.message, items[i] ?? null, FROM_JSON), JSON_OUT);
+      }
+      if (items.length) out[field.jsonName] = items as Json;
+    } else if (field.fieldKind === 'message') {
+      out[field.jsonName] = toJson(field.message, fromJson(field.message, value, FROM_JSON), JSON_OUT) as Json;
+    } else {
+      scalars[field.jsonName] = value;
+    }
+  }
+  // Scalars and enums (orgId, orgState) through the message itself: its rules, its defaults.
+  const head = toJson(schema, fromJson(schema, scalars, FROM_JSON), JSON_OUT) as JsonObject;
+  return { ...head, ...out };
 }
 
 const ADMIN_ONLY = ['domainPolicy', 'verifySmsOtpMessages', 'verifyEmailOtpMessages', 'orgState'];
