@@ -5,20 +5,19 @@
  */
 import type { JsonObject } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import type { Logger } from '../../src/log.js';
 import { BCRYPT_HASH, OTP_SECRET, seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { bigOrg, exportConnectRaw, listFiles, muteCredentialsWarning, seed } from '../support/export-helpers.js';
-import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
+import { bigOrg, exportConnectRaw, listFiles, seed, useGcsEmulator } from '../support/export-helpers.js';
+import type { GcsEmulator } from '../support/gcs-emulator.js';
 import { type Caller, createCaller, HTTP_STATUS, PROTOCOLS } from '../support/protocols.js';
 import { fakeServiceAccountBase64 } from '../support/service-account.js';
 
 const exportData = AdminService.method.exportData;
 const BUCKET = 'idport-exports';
 const credentials = fakeServiceAccountBase64();
-const savedHost = process.env.STORAGE_EMULATOR_HOST;
 /** What the app logged, causes included, as the real logger would print them. */
 const logged: string[] = [];
 const logger: Logger = {
@@ -30,13 +29,11 @@ const logger: Logger = {
 let app: TestApp;
 let emulator: GcsEmulator;
 let sdk: Storage;
-let restoreWarn: () => void;
+let gcsSetup: Awaited<ReturnType<typeof useGcsEmulator>>;
 
 beforeAll(async () => {
-  restoreWarn = muteCredentialsWarning();
-  emulator = await startGcsEmulator();
-  process.env.STORAGE_EMULATOR_HOST = emulator.url;
-  sdk = new Storage({ projectId: 'demo-test' });
+  gcsSetup = await useGcsEmulator();
+  ({ emulator, sdk } = gcsSetup);
   app = await startTestApp({}, { logger });
   // '050' sorts first: 2000 users make the first org alone take many milliseconds to read.
   await seed(app, [...seededOrgs(), bigOrg('050', 2000)]);
@@ -44,10 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await emulator?.stop();
-  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-  else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  restoreWarn?.();
+  await gcsSetup?.stop();
 });
 
 beforeEach(async () => {

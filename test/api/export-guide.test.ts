@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import { RESOURCE_KINDS } from '../../src/domain/resources/kinds.js';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { muteCredentialsWarning, orgIn, orgsOf, postJson, seed, shellWords } from '../support/export-helpers.js';
-import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
+import { orgIn, orgsOf, postJson, seed, shellWords, useGcsEmulator } from '../support/export-helpers.js';
 import { fakeServiceAccountBase64 } from '../support/service-account.js';
 
 const run = promisify(execFile);
@@ -24,20 +23,16 @@ const GUIDE_EXPORT_TO_GCS = `curl --request POST --url $URL/admin/v1/export --he
 
 const fixture = seededOrgs() as unknown as JsonObject[];
 const [acme, globex] = fixture as [JsonObject, JsonObject];
-const savedHost = process.env.STORAGE_EMULATOR_HOST;
 
 let app: TestApp;
-let emulator: GcsEmulator;
 let sdk: Storage;
 let workDir: string;
 let defaultOrgId: string;
-let restoreWarn: () => void;
+let gcsSetup: Awaited<ReturnType<typeof useGcsEmulator>>;
 
 beforeAll(async () => {
-  restoreWarn = muteCredentialsWarning();
-  emulator = await startGcsEmulator();
-  process.env.STORAGE_EMULATOR_HOST = emulator.url;
-  sdk = new Storage({ projectId: 'demo-test' });
+  gcsSetup = await useGcsEmulator();
+  ({ sdk } = gcsSetup);
   await sdk.createBucket('caos-zitadel-exports');
   app = await startTestApp();
   await seed(app, fixture);
@@ -48,11 +43,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await emulator?.stop();
+  await gcsSetup?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
-  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-  else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  restoreWarn?.();
 });
 
 async function curl(command: string): Promise<string> {

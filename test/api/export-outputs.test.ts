@@ -6,31 +6,27 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { exportRest, listFiles, muteCredentialsWarning, orgsOf, seed } from '../support/export-helpers.js';
-import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
+import { exportRest, listFiles, orgsOf, seed, useGcsEmulator } from '../support/export-helpers.js';
+import type { GcsEmulator } from '../support/gcs-emulator.js';
 import { fakeServiceAccountBase64 } from '../support/service-account.js';
 
 const BUCKET = 'idport-exports';
 const credentials = fakeServiceAccountBase64();
-const savedHost = process.env.STORAGE_EMULATOR_HOST;
 const ALL = { with_passwords: true, with_otp: true, timeout: '1m' };
 
 let app: TestApp;
 let emulator: GcsEmulator;
 let sdk: Storage;
-let restoreWarn: () => void;
+let gcsSetup: Awaited<ReturnType<typeof useGcsEmulator>>;
 /** What a response_output export of everything returns: the others must equal it. */
 let reference: JsonObject;
 
 beforeAll(async () => {
-  restoreWarn = muteCredentialsWarning();
-  emulator = await startGcsEmulator();
-  // The adapter builds its SDK client per call, and the SDK reads this then.
-  process.env.STORAGE_EMULATOR_HOST = emulator.url;
-  sdk = new Storage({ projectId: 'demo-test' });
+  gcsSetup = await useGcsEmulator();
+  ({ emulator, sdk } = gcsSetup);
   app = await startTestApp();
   await seed(app, seededOrgs());
   const res = await exportRest(app, { ...ALL, response_output: true });
@@ -41,10 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await emulator?.stop();
-  if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-  else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  restoreWarn?.();
+  await gcsSetup?.stop();
 });
 
 beforeEach(async () => {

@@ -6,7 +6,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf';
+import { Storage } from '@google-cloud/storage';
 import type { TestApp } from './app.js';
+import { type GcsEmulator, startGcsEmulator } from './gcs-emulator.js';
 
 export interface RawResult {
   status: number;
@@ -111,6 +113,28 @@ export function muteCredentialsWarning(): () => void {
   };
   return () => {
     console.warn = warn;
+  };
+}
+
+/**
+ * Starts the GCS emulator as the storage of every app started afterwards (the adapter builds
+ * its SDK client per call, and the SDK reads STORAGE_EMULATOR_HOST then), with an SDK client
+ * for the test's own checks. `stop()` puts the environment back.
+ */
+export async function useGcsEmulator(): Promise<{ emulator: GcsEmulator; sdk: Storage; stop(): Promise<void> }> {
+  const savedHost = process.env.STORAGE_EMULATOR_HOST;
+  const restoreWarn = muteCredentialsWarning();
+  const emulator = await startGcsEmulator();
+  process.env.STORAGE_EMULATOR_HOST = emulator.url;
+  return {
+    emulator,
+    sdk: new Storage({ projectId: 'demo-test' }),
+    async stop() {
+      await emulator.stop();
+      if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+      else process.env.STORAGE_EMULATOR_HOST = savedHost;
+      restoreWarn();
+    },
   };
 }
 
