@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { payload } from './payload.js';
+import { payload } from './columns.js';
 import { User } from './user.entity.js';
 
 /**

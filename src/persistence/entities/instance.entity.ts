@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { createdAt } from './columns.js';
 
 /** One row per idport instance: remembers what first start created, so restarts are idempotent. */
 export const InstanceSchema = defineEntity({
@@ -8,10 +9,7 @@ export const InstanceSchema = defineEntity({
     id: p.string().length(32).primary(),
     defaultOrgId: p.string().length(64),
     adminUserId: p.string().length(64),
-    createdAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .defaultRaw('current_timestamp'),
+    createdAt: createdAt(),
   },
 });
 export class Instance extends InstanceSchema.class {}

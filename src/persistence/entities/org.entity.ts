@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { payload } from './payload.js';
+import { payload, timestamps } from './columns.js';
 
 export const OrgSchema = defineEntity({
   name: 'Org',
@@ -10,15 +10,7 @@ export const OrgSchema = defineEntity({
     state: p.string().length(32),
     /** The canonical proto-JSON of the org's DataOrg entry head (org + orgState). */
     payload: payload(),
-    createdAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .defaultRaw('current_timestamp'),
-    changedAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .defaultRaw('current_timestamp')
-      .onUpdate(() => new Date()),
+    ...timestamps(),
   },
   uniques: [{ name: 'org_name_unique', expression: 'create unique index org_name_unique on org (lower(name))' }],
 });

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { payload } from './columns.js';
 import { Org } from './org.entity.js';
-import { payload } from './payload.js';
 
 const orgRef = { org: () => p.manyToOne(Org).deleteRule('cascade').fieldName('org_id') };
 

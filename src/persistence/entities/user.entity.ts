@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { createdAt, payload, timestamps } from './columns.js';
 import { Org } from './org.entity.js';
-import { payload } from './payload.js';
 
 /** Human and machine users share one table: ids and login names are unique across both. */
 export const UserSchema = defineEntity({
@@ -15,15 +15,7 @@ export const UserSchema = defineEntity({
     userNameScope: p.string().length(64),
     state: p.string().length(32),
     payload: payload(),
-    createdAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .defaultRaw('current_timestamp'),
-    changedAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .defaultRaw('current_timestamp')
-      .onUpdate(() => new Date()),
+    ...timestamps(),
   },
   uniques: [
     {
@@ -112,10 +104,7 @@ export const PatSchema = defineEntity({
     tokenHash: p.string().length(64).unique(),
     expiresAt: p.datetime(),
     scopes: p.json<string[]>(),
-    createdAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .defaultRaw('current_timestamp'),
+    createdAt: createdAt(),
   },
 });
 export class Pat extends PatSchema.class {}
