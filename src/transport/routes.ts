@@ -100,8 +100,15 @@ export function createHttpHandler(options: HandlerOptions) {
     maxBodyBytes: options.maxRequestBytes,
   });
 
+  /** A client that goes away mid-response (a cancelled stream) is normal, not a server fault. */
+  const GONE = ['ERR_HTTP2_INVALID_STREAM', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ECONNRESET', 'EPIPE'];
+  const nodeCode = (e: unknown) => String((e as { code?: unknown } | undefined)?.code);
+  const clientGone = (reason: unknown) => {
+    const err = ConnectError.from(reason);
+    return err.code === Code.Aborted || GONE.includes(nodeCode(reason)) || GONE.includes(nodeCode(err.cause));
+  };
   const report = (where: string) => (reason: unknown) => {
-    if (ConnectError.from(reason).code !== Code.Aborted) options.onUnexpected(`request to ${where} failed`, reason);
+    if (!clientGone(reason)) options.onUnexpected(`request to ${where} failed`, reason);
   };
 
   return function handle(req: NodeServerRequest, res: NodeServerResponse) {

@@ -9,8 +9,8 @@ import type {
   MessageInitShape,
   MessageShape,
 } from '@bufbuild/protobuf';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { type Definition, serviceDefinition } from '../../src/cli/grpc-client.js';
 
 /**
  * A @grpc/grpc-js client for any protobuf-es service, so API tests can prove idport speaks
@@ -65,35 +65,6 @@ export function createGrpcClient<S extends DescService>(service: S, address: str
 /** True for errors grpc-js reports for a failed call; `code` is the gRPC status code. */
 export function isGrpcError(e: unknown): e is grpc.ServiceError {
   return e instanceof Error && typeof (e as Partial<grpc.ServiceError>).code === 'number' && 'metadata' in e;
-}
-
-type Definition = grpc.MethodDefinition<unknown, unknown>;
-
-/** The grpc-js service definition, with protobuf-es doing the (de)serialisation. */
-function serviceDefinition(service: DescService): Record<string, Definition> {
-  const codec = (schema: DescMessage) => ({
-    serialize: (value: unknown) => Buffer.from(toBinary(schema, create(schema, value as MessageInitShape<DescMessage>))),
-    deserialize: (bytes: Buffer) => fromBinary(schema, bytes),
-  });
-  return Object.fromEntries(
-    service.methods.map((method): [string, Definition] => {
-      const input = codec(method.input);
-      const output = codec(method.output);
-      return [
-        method.localName,
-        {
-          path: `/${service.typeName}/${method.name}`,
-          originalName: method.name,
-          requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
-          responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
-          requestSerialize: input.serialize,
-          requestDeserialize: input.deserialize,
-          responseSerialize: output.serialize,
-          responseDeserialize: output.deserialize,
-        },
-      ];
-    }),
-  );
 }
 
 function callerFor(client: grpc.Client, method: DescMethod, def: Definition) {

@@ -43,6 +43,8 @@ export function createErrorsInterceptor(log: ErrorLog): Interceptor {
     const where = `${req.service.typeName}/${req.method.name}`;
     const convert = (e: unknown) => {
       const err = toConnectError(e);
+      // The client cancelled or went away: whatever failed after that is not a server fault.
+      if (req.signal.aborted) return err;
       if (SERVER_SIDE.has(err.code)) log.error(`${where}: ${Code[err.code]}: ${err.rawMessage}`, err.cause);
       else log.warn(`${where}: ${Code[err.code]} ${err.metadata.get('x-idport-error-id') ?? ''}`.trim());
       return err;
