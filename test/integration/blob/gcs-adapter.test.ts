@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import type { BlobTarget } from '../../../src/application/ports.js';
 import { createGcsBlobStorage } from '../../../src/blob/gcs.js';
-import { type DomainError, isDomainError } from '../../../src/domain/errors.js';
+import { chunksOf, domainErrorOf, readAll } from '../../support/blob-streams.js';
 import { type GcsEmulator, startGcsEmulator } from '../../support/gcs-emulator.js';
 import { fakeServiceAccount, fakeServiceAccountBase64 } from '../../support/service-account.js';
 
@@ -61,26 +61,6 @@ const target = (path: string, overrides: Partial<GcsTarget> = {}): GcsTarget => 
   serviceAccountJsonBase64: credentials,
   ...overrides,
 });
-
-async function* chunksOf(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
-
-async function readAll(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of source) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-/** The DomainError a promise rejects with (fails the test if it resolves or throws anything else). */
-async function domainErrorOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isDomainError(error)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
-}
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const tiny = () => chunksOf(Buffer.from('{}'), 1);

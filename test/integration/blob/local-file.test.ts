@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BlobTarget } from '../../../src/application/ports.js';
 import { type BlobStorageFor, createBlobStorage } from '../../../src/blob/blob-storage.js';
 import { createLocalBlobStorage } from '../../../src/blob/local-file.js';
-import { type DomainError, isDomainError } from '../../../src/domain/errors.js';
+import { chunksOf, domainErrorOf, readAll } from '../../support/blob-streams.js';
 
 const MiB = 1024 * 1024;
 let base: string;
@@ -27,26 +27,7 @@ afterEach(() => rm(base, { recursive: true, force: true }));
 const local = (p: string): Extract<BlobTarget, { kind: 'local' }> => ({ kind: 'local', path: p });
 const signal = () => AbortSignal.timeout(10_000);
 
-async function* chunksOf(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
-
-async function readAll(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of source) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
 const tiny = () => chunksOf(Buffer.from('{}'), 1);
-
-async function domainErrorOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isDomainError(error)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
-}
 
 /** Every file under `dir`, relative, temp files included. */
 async function listFiles(dir: string): Promise<string[]> {
