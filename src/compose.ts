@@ -12,6 +12,8 @@ import type { Clock } from './application/ports.js';
 import { createBlobStorage } from './blob/blob-storage.js';
 import { createGcsBlobStorage } from './blob/gcs.js';
 import { createLocalBlobStorage } from './blob/local-file.js';
+import { createS3BlobStorage } from './blob/s3.js';
+import { parseS3AllowList } from './blob/s3-endpoint.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
@@ -39,15 +41,17 @@ export interface App {
 export async function createApp(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
+  // Before the database opens: a bad IDPORT_S3_ENDPOINTS entry stops the start with its message.
+  const blobs = createBlobStorage({
+    gcs: createGcsBlobStorage(),
+    s3: createS3BlobStorage({ allowList: parseS3AllowList(config.s3Endpoints), partSize: config.s3PartSize }),
+    local: createLocalBlobStorage({ exportDir: config.exportDir, importDir: config.importDir }),
+  });
   const db = await openDatabase(config.database);
   try {
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
     const resources = createResourceTransactions(db);
-    const blobs = createBlobStorage({
-      gcs: createGcsBlobStorage(),
-      local: createLocalBlobStorage({ exportDir: config.exportDir, importDir: config.importDir }),
-    });
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {

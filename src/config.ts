@@ -16,6 +16,10 @@ export interface Config {
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
   logLevel: 'error' | 'warn' | 'info';
+  /** IDPORT_S3_ENDPOINTS: the S3 endpoints (`host[:port]`, `*.domain[:port]`) callers may name; empty = S3 off. */
+  s3Endpoints: string[];
+  /** Bytes per S3 multipart part (≥ 5 MiB, S3's minimum); memory per S3 export ≈ 3 parts. */
+  s3PartSize: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -26,6 +30,15 @@ function int(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+const MiB = 1024 * 1024;
+
+function s3PartSize(env: Env): number {
+  const size = int(env, 'IDPORT_S3_PART_SIZE', 8 * MiB);
+  // S3 refuses parts below 5 MiB (all but the last), and allows at most 10,000 of them.
+  if (size < 5 * MiB) throw new Error(`IDPORT_S3_PART_SIZE must be at least ${5 * MiB} (5 MiB), got ${size}`);
+  return size;
 }
 
 /** Reads configuration from the environment; see the README's configuration table. */
@@ -62,5 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
       tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
     },
     logLevel,
+    s3Endpoints: (env.IDPORT_S3_ENDPOINTS ?? '').split(/[\s,]+/).filter((entry) => entry !== ''),
+    s3PartSize: s3PartSize(env),
   };
 }

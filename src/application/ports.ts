@@ -17,6 +17,18 @@ export type BlobTarget =
       serviceAccountJsonBase64: string;
     }
   | {
+      kind: 's3';
+      /** `host[:port]` as ZITADEL's S3Output/S3Input carry it (no scheme; `ssl` picks https). */
+      endpoint: string;
+      ssl: boolean;
+      bucket: string;
+      /** Object key inside the bucket. */
+      path: string;
+      /** Static credentials from the request, as in ZITADEL. Secret: never logged, stored or echoed. */
+      accessKeyId: string;
+      secretAccessKey: string;
+    }
+  | {
       kind: 'local';
       /** Relative to the configured export (or import) directory; may not escape it. */
       path: string;

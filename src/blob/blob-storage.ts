@@ -1,6 +1,6 @@
 /**
  * The BlobStorage port as compose.ts sees it: one object that sends each target to the adapter
- * for its kind (gcs.ts or local-file.ts).
+ * for its kind (gcs.ts, s3.ts or local-file.ts).
  */
 import type { BlobStorage, BlobTarget } from '../application/ports.js';
 
@@ -14,17 +14,43 @@ export interface BlobStorageFor<K extends BlobTarget['kind']> {
   read(target: TargetOf<K>, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
-export function createBlobStorage(adapters: { gcs: BlobStorageFor<'gcs'>; local: BlobStorageFor<'local'> }): BlobStorage {
+export interface BlobAdapters {
+  gcs: BlobStorageFor<'gcs'>;
+  s3: BlobStorageFor<'s3'>;
+  local: BlobStorageFor<'local'>;
+}
+
+export function createBlobStorage(adapters: BlobAdapters): BlobStorage {
   return {
     check(target) {
-      if (target.kind === 'gcs') adapters.gcs.check(target);
-      else adapters.local.check(target);
+      switch (target.kind) {
+        case 'gcs':
+          return adapters.gcs.check(target);
+        case 's3':
+          return adapters.s3.check(target);
+        case 'local':
+          return adapters.local.check(target);
+      }
     },
     write(target, chunks, signal) {
-      return target.kind === 'gcs' ? adapters.gcs.write(target, chunks, signal) : adapters.local.write(target, chunks, signal);
+      switch (target.kind) {
+        case 'gcs':
+          return adapters.gcs.write(target, chunks, signal);
+        case 's3':
+          return adapters.s3.write(target, chunks, signal);
+        case 'local':
+          return adapters.local.write(target, chunks, signal);
+      }
     },
     read(target, signal) {
-      return target.kind === 'gcs' ? adapters.gcs.read(target, signal) : adapters.local.read(target, signal);
+      switch (target.kind) {
+        case 'gcs':
+          return adapters.gcs.read(target, signal);
+        case 's3':
+          return adapters.s3.read(target, signal);
+        case 'local':
+          return adapters.local.read(target, signal);
+      }
     },
   };
 }

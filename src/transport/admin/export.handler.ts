@@ -2,15 +2,13 @@ import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type ExportDataRequest, ExportDataResponseSchema } from '../../../gen/zitadel/admin_pb.js';
 import type { BlobTarget } from '../../application/ports.js';
-import { DomainError, invalidArgument } from '../../domain/errors.js';
+import { invalidArgument } from '../../domain/errors.js';
 import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
+import { s3Target } from './s3-target.js';
 
 function targetsOf(req: ExportDataRequest): BlobTarget[] {
   const targets: BlobTarget[] = [];
-  if (req.s3Output && (req.s3Output.bucket || req.s3Output.path)) {
-    throw new DomainError('InvalidArgument', 'EXPORT-s3', 's3_output is not supported by idport; use gcs_output or local_output');
-  }
   if (req.localOutput) {
     if (!req.localOutput.path) throw invalidArgument('EXPORT-local-path', 'local_output.path is required');
     targets.push({ kind: 'local', path: req.localOutput.path });
@@ -21,6 +19,7 @@ function targetsOf(req: ExportDataRequest): BlobTarget[] {
     if (!serviceaccountJson) throw invalidArgument('EXPORT-gcs-credentials', 'gcs_output.serviceaccount_json is required');
     targets.push({ kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson });
   }
+  if (req.s3Output) targets.push(s3Target(req.s3Output, 's3_output', 'EXPORT-s3-target'));
   return targets;
 }
 

@@ -7,6 +7,7 @@ import { callSignal } from '../call-signal.js';
 import { adminOrgsToJson, type DataOrgShape, decodeExportFile, v1OrgsToJson, validateExportFile } from '../codec/data-org.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { importResponse } from './import-response.js';
+import { s3Target } from './s3-target.js';
 
 const POLICIES: readonly ConflictPolicy[] = ['fail', 'skip', 'overwrite'];
 
@@ -61,10 +62,13 @@ export function importSource(req: ImportDataRequest, limits: ImportLimits): Impo
       return fileSource({ kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson }, shape, limits);
     }
     case 'dataOrgsS3':
-    case 'dataOrgsv1S3':
-      throw invalidArgument('IMPORT-s3', 'S3 input is not supported by idport; use GCS or a local file');
+    case 'dataOrgsv1S3': {
+      const field = data.case === 'dataOrgsS3' ? 'data_orgs_s3' : 'data_orgsv1_s3';
+      const shape = data.case === 'dataOrgsS3' ? 'admin' : 'v1';
+      return fileSource(s3Target(data.value, field, 'IMPORT-s3'), shape, limits);
+    }
     default:
-      throw invalidArgument('IMPORT-no-data', 'no data: set data_orgs, data_orgsv1 or one of the GCS/local inputs');
+      throw invalidArgument('IMPORT-no-data', 'no data: set data_orgs, data_orgsv1 or one of the local, S3 or GCS inputs');
   }
 }
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BlobTarget } from '../../../src/application/ports.js';
-import { type BlobStorageFor, createBlobStorage } from '../../../src/blob/blob-storage.js';
+import { createBlobStorage } from '../../../src/blob/blob-storage.js';
 import { createLocalBlobStorage } from '../../../src/blob/local-file.js';
 import { chunksOf, domainErrorOf, readAll } from '../../support/blob-streams.js';
 
@@ -165,26 +165,36 @@ test('abort mid-read → DeadlineExceeded', async () => {
 
 test('createBlobStorage sends each target to the adapter for its kind', async () => {
   const calls: string[] = [];
-  const gcs: BlobStorageFor<'gcs'> = {
-    check(target) {
-      calls.push(`gcs check ${target.bucket}/${target.path}`);
+  /** An adapter that records its calls and reads back `from <kind>`. */
+  type Named = { bucket: string; path: string };
+  const recorder = (kind: string) => ({
+    check(target: Named) {
+      calls.push(`${kind} check ${target.bucket}/${target.path}`);
     },
-    async write(target) {
-      calls.push(`gcs write ${target.bucket}/${target.path}`);
+    async write(target: Named) {
+      calls.push(`${kind} write ${target.bucket}/${target.path}`);
     },
-    async *read(target) {
-      calls.push(`gcs read ${target.bucket}/${target.path}`);
-      yield Buffer.from('from gcs');
+    async *read(target: Named) {
+      calls.push(`${kind} read ${target.bucket}/${target.path}`);
+      yield Buffer.from(`from ${kind}`);
     },
-  };
-  const storage = createBlobStorage({ gcs, local: createLocalBlobStorage({ exportDir: importDir, importDir }) });
+  });
+  const storage = createBlobStorage({
+    gcs: recorder('gcs'),
+    s3: recorder('s3'),
+    local: createLocalBlobStorage({ exportDir: importDir, importDir }),
+  });
   const gcsTarget: BlobTarget = { kind: 'gcs', bucket: 'b', path: 'p', serviceAccountJsonBase64: 'x' };
+  const s3Target: BlobTarget = { kind: 's3', endpoint: 'e', ssl: true, bucket: 'sb', path: 'sp', accessKeyId: 'k', secretAccessKey: 's' };
 
   storage.check(gcsTarget);
   await storage.write(gcsTarget, tiny(), signal());
   expect((await readAll(storage.read(gcsTarget, signal()))).toString()).toBe('from gcs');
+  storage.check(s3Target);
+  await storage.write(s3Target, tiny(), signal());
+  expect((await readAll(storage.read(s3Target, signal()))).toString()).toBe('from s3');
   await storage.write(local('l.json'), chunksOf(Buffer.from('local'), 2), signal());
   expect((await readAll(storage.read(local('l.json'), signal()))).toString()).toBe('local');
   expect(() => storage.check(local('../escape'))).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
-  expect(calls).toEqual(['gcs check b/p', 'gcs write b/p', 'gcs read b/p']);
+  expect(calls).toEqual(['gcs check b/p', 'gcs write b/p', 'gcs read b/p', 's3 check sb/sp', 's3 write sb/sp', 's3 read sb/sp']);
 });
