@@ -116,5 +116,9 @@ function collect(error: unknown): Facts {
   }
   // A bare status as name ("403") says nothing beyond the status.
   if (facts.name !== undefined && /^\d{3}$/.test(facts.name)) facts.name = undefined;
+  // Where a system error is not `instanceof Error` (another realm, e.g. a VM context), the
+  // SDK's retry layer keeps only its text ("AWS SDK error wrapper for Error: connect
+  // ECONNREFUSED ..."): read the code from there.
+  facts.code ??= /\b(E[A-Z]{3,}|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)\b/.exec(facts.message)?.[1];
   return facts;
 }

@@ -98,9 +98,16 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
         }
       }
       const stop = new AbortController();
+      // lib-storage takes a Readable; highWaterMark 1 keeps its read-ahead to one chunk, so an
+      // upload holds at most QUEUE_SIZE parts in flight, one filling, and one chunk.
       const upload = new Upload({
         client,
-        params: { Bucket: target.bucket, Key: target.path, Body: Readable.from(source()), ContentType: 'application/json' },
+        params: {
+          Bucket: target.bucket,
+          Key: target.path,
+          Body: Readable.from(source(), { highWaterMark: 1 }),
+          ContentType: 'application/json',
+        },
         partSize,
         queueSize: QUEUE_SIZE,
         // false: on any failure the upload sends AbortMultipartUpload, so S3 drops the parts.
