@@ -114,6 +114,16 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
         leavePartsOnError: false,
         abortController: stop,
       });
+      // lib-storage sends its requests without our signal, so after an abort the SDK would
+      // retry a request the destroyed client cut off. Per attempt (the deserialize step runs
+      // inside the retry loop), refuse everything but the AbortMultipartUpload below.
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (stop.signal.aborted && context.commandName !== 'AbortMultipartUploadCommand') throw blobDeadline();
+          return next(args);
+        },
+        { step: 'deserialize', name: 'idportStopAfterAbort' },
+      );
       const onAbort = () => stop.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       try {

@@ -146,7 +146,7 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
     expectCode(await call({ dataOrgsv1Gcs: gcsInput('no/such/object.json') }), Code.NotFound);
   });
 
-  test('S3 input and a request without data are INVALID_ARGUMENT', async () => {
+  test('S3 input on a server without IDPORT_S3_ENDPOINTS, and a request without data, are INVALID_ARGUMENT', async () => {
     const s3 = { bucket: 'b', path: 'export.json', endpoint: 'http://127.0.0.1:9', accessKeyId: 'id', secretAccessKey: 'secret' };
     expectCode(await call({ dataOrgsS3: s3 }), Code.InvalidArgument);
     expectCode(await call({ dataOrgsv1S3: s3 }), Code.InvalidArgument);
