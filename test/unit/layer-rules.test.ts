@@ -25,10 +25,23 @@ test.each([
   ['src/domain/zz-layer-probe.ts', "import { listen } from '../transport/server.js';\nexport const probe = listen;\n"],
   ['src/application/zz-layer-probe.ts', "import { openDatabase } from '../persistence/orm.js';\nexport const probe = openDatabase;\n"],
   ['src/transport/zz-layer-probe.ts', "import { openDatabase } from '../persistence/orm.js';\nexport const probe = openDatabase;\n"],
+  // The S3 SDK is blob/'s alone.
+  ['src/transport/zz-layer-probe.ts', "import { S3Client } from '@aws-sdk/client-s3';\nexport const probe = S3Client;\n"],
+  ['src/application/zz-layer-probe.ts', "import { S3Client } from '@aws-sdk/client-s3';\nexport const probe = S3Client;\n"],
+  ['src/persistence/zz-layer-probe.ts', "import { S3Client } from '@aws-sdk/client-s3';\nexport const probe = S3Client;\n"],
+  ['src/zz-layer-probe.ts', "import { Upload } from '@aws-sdk/lib-storage';\nexport const probe = Upload;\n"],
 ])('%s may not import across layers', async (path, source) => {
   const result = await lint(path, source);
   expect(result.ok).toBe(false);
   expect(result.output).toContain('noRestrictedImports');
+});
+
+test('blob/ may use the S3 SDK', async () => {
+  const result = await lint(
+    'src/blob/zz-layer-probe.ts',
+    "import { S3Client } from '@aws-sdk/client-s3';\nexport const probe = S3Client;\n",
+  );
+  expect(result).toMatchObject({ ok: true });
 });
 
 test('an import along the layers passes', async () => {
