@@ -23,8 +23,8 @@ const MiB = 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * MiB;
 /** Parts in flight at once: one uploading while the next fills keeps the pipe busy, memory bounded. */
 const QUEUE_SIZE = 2;
-/** AbortMultipartUpload after a failure gets its own short deadline: the call's may be spent. */
-const ABORT_TIMEOUT_MS = 10_000;
+/** Cleaning up after a failure (waiting for an upload id, AbortMultipartUpload) gets its own short deadline: the call's may be spent. */
+const ABORT_TIMEOUT_MS = 5_000;
 
 /** Loaded on the first S3 call: servers that never use S3 don't pay for the SDK. */
 let sdk: Promise<[typeof import('@aws-sdk/client-s3'), typeof import('@aws-sdk/lib-storage')]> | undefined;
@@ -124,6 +124,22 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
         },
         { step: 'deserialize', name: 'idportStopAfterAbort' },
       );
+      // The upload id as soon as CreateMultipartUpload answers, also when that answer comes
+      // after a deadline made `done()` reject (lib-storage then sets `uploadId` too late for us).
+      let created: Promise<string | undefined> = Promise.resolve(undefined);
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          const result = next(args);
+          if (context.commandName === 'CreateMultipartUploadCommand') {
+            created = result.then(
+              (r) => (r.output as { UploadId?: string }).UploadId,
+              () => undefined,
+            );
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'idportUploadId' },
+      );
       const onAbort = () => stop.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
@@ -134,9 +150,11 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
         // lib-storage sends AbortMultipartUpload itself when a part fails, but on `abort()` it
         // rejects at once and aborts only once in-flight parts return. Abort here too, so no
         // parts outlive the call (a second abort of a gone upload is NoSuchUpload: ignored).
-        if (upload.uploadId !== undefined) {
-          const command = new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.path, UploadId: upload.uploadId });
-          await client.send(command, { abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS) }).catch(() => undefined);
+        const abortSignal = AbortSignal.timeout(ABORT_TIMEOUT_MS);
+        const uploadId = upload.uploadId ?? (await raceAbort(created, abortSignal).catch(() => undefined));
+        if (uploadId !== undefined) {
+          const command = new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.path, UploadId: uploadId });
+          await client.send(command, { abortSignal }).catch(() => undefined);
         }
         if (signal.aborted) throw blobDeadline();
         // An error from `chunks` belongs to the caller's producer: pass it on unchanged.
