@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- --users 1000000 --orgs 10 --projects 10 --quick --pglite-users 50000
- *  --skip-pglite --skip-postgres]`
+ *  --skip-pglite --skip-postgres --skip-s3]`
  *
  * Measures, in ONE run and on the same generated rows: (a) raw COPY into idport's tables
  * (the physical reference), (b) idport import from a local file, (c) idport export to a local
  * file, (d) COPY TO + JSON encoding of the same rows (the export reference), on PostgreSQL
- * (DATABASE_URL, default the local test server); then (b) and (c) on embedded PGlite. Prints
+ * (DATABASE_URL, default the local test server), (b) and (c) again through S3 (s3-leg.ts, the
+ * S3 emulator process); then (b) and (c) on embedded PGlite. Prints
  * rows/s, the ratios import/COPY and export/reference, the server process's peak RSS, and
  * writes the figures to bench/results/. Absolute numbers vary with the machine; the ratios,
  * measured side by side, are what to compare.
@@ -25,6 +26,7 @@ import { openDatabase } from '../../src/persistence/orm.js';
 import { RESOURCE_TABLES } from '../../src/persistence/resources/resource-tables.js';
 import { copyBatches } from './copy-rows.js';
 import { createDataset, type Dataset } from './dataset.js';
+import { s3Leg } from './s3-leg.js';
 import { postJson, startServer } from './server-process.js';
 
 const { values: args } = parseArgs({
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     'pglite-users': { type: 'string' },
     'skip-pglite': { type: 'boolean', default: false },
     'skip-postgres': { type: 'boolean', default: false },
+    'skip-s3': { type: 'boolean', default: false },
   },
 });
 const users = Number(args.users ?? (args.quick ? 50_000 : 1_000_000));
@@ -213,6 +216,29 @@ if (!args['skip-postgres']) {
   );
   log(`  (d) COPY TO + JSON      ${figures.exportReferenceRowsPerSec.toLocaleString()} rows/s`);
   results.postgres = figures;
+
+  if (!args['skip-s3']) {
+    const file = join(work, 's3-bench.json');
+    await writeExportFile(dataset, file);
+    const s3Url = await scratchDatabase('idport_bench_s3');
+    const s3 = await s3Leg('postgres', { DATABASE_URL: s3Url }, work, file);
+    await dropDatabase('idport_bench_s3');
+    await rm(file);
+    const s3Figures = {
+      importRowsPerSec: rate(rows, s3.importMs),
+      exportRowsPerSec: rate(rows, s3.exportMs),
+      importPeakRssMb: mb(s3.importRss),
+      exportPeakRssMb: mb(s3.exportRss),
+      exportObjectMb: mb(s3.objectBytes),
+    };
+    log(
+      `  (b) import from S3      ${s3Figures.importRowsPerSec.toLocaleString()} rows/s (server peak RSS ${s3Figures.importPeakRssMb} MB)`,
+    );
+    log(
+      `  (c) export to S3        ${s3Figures.exportRowsPerSec.toLocaleString()} rows/s (server peak RSS ${s3Figures.exportPeakRssMb} MB, object ${s3Figures.exportObjectMb} MB)`,
+    );
+    results.postgresS3 = s3Figures;
+  }
 }
 
 if (!args['skip-pglite']) {
