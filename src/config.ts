@@ -16,6 +16,12 @@ export interface Config {
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
   logLevel: 'error' | 'warn' | 'info';
+  /**
+   * Which API packages are served: ZITADEL's (always) and idport's own `idport.v1`. Without
+   * `idport`, idport is a peer that speaks only ZITADEL's contract (what `migrate` meets at a
+   * real ZITADEL).
+   */
+  services: { idport: boolean };
 }
 
 type Env = Record<string, string | undefined>;
@@ -38,6 +44,10 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.IDPORT_LOG_LEVEL ?? 'info';
   if (logLevel !== 'error' && logLevel !== 'warn' && logLevel !== 'info') {
     throw new Error(`IDPORT_LOG_LEVEL must be error, warn or info, got "${logLevel}"`);
+  }
+  const services = (env.IDPORT_SERVICES ?? 'zitadel,idport').split(',').map((s) => s.trim());
+  if (!services.includes('zitadel') || services.some((s) => s !== 'zitadel' && s !== 'idport')) {
+    throw new Error(`IDPORT_SERVICES must be "zitadel,idport" or "zitadel", got "${env.IDPORT_SERVICES}"`);
   }
   return {
     host: env.IDPORT_HOST ?? '0.0.0.0',
@@ -62,5 +72,6 @@ export function loadConfig(env: Env = process.env): Config {
       tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
     },
     logLevel,
+    services: { idport: services.includes('idport') },
   };
 }
