@@ -40,19 +40,19 @@ export function createIdportSource(endpoint: Endpoint, options: IdportSourceOpti
         { signal },
       );
       let current: { orgId: string; orgName: string; resources: number } | undefined;
-      const done = () => current && options.progress({ side: 'source', step: 'read', ...current });
+      const done = async () => current && (await options.progress({ side: 'source', step: 'read', ...current }));
       try {
         for await (const message of messages) {
           const org = message.org;
           if (!org) continue;
           if (current?.orgId !== org.orgId) {
-            done();
+            await done();
             current = { orgId: org.orgId, orgName: org.org?.name ?? '', resources: 0 };
           }
           current.resources += resourceCount(org);
           yield org;
         }
-        done();
+        await done();
       } catch (e) {
         throw onSide('source', e);
       }

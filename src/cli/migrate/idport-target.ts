@@ -41,10 +41,10 @@ export function createIdportTarget(endpoint: Endpoint, options: IdportTargetOpti
       async function* requests(): AsyncGenerator<ImportRequest> {
         let sent = 0;
         let current: { orgId: string; orgName: string; resources: number } | undefined;
-        const done = () => current && options.progress({ side: 'target', step: 'sent', ...current });
+        const done = async () => current && (await options.progress({ side: 'target', step: 'sent', ...current }));
         for await (const org of orgs) {
           if (current?.orgId !== org.orgId) {
-            done();
+            await done();
             current = { orgId: org.orgId, orgName: org.org?.name ?? '', resources: 0 };
           }
           current.resources += resourceCount(org);
@@ -54,7 +54,7 @@ export function createIdportTarget(endpoint: Endpoint, options: IdportTargetOpti
             yield sent++ === 0 ? { ...first, org: message } : { org: message };
           }
         }
-        done();
+        await done();
       }
       try {
         const detailed = await client.clientStream(MigrationService.method.streamImport, requests(), { signal });

@@ -32,7 +32,8 @@ export interface ProgressEvent {
   errors?: number;
 }
 
-export type Progress = (event: ProgressEvent) => void;
+/** A hook that returns a promise holds the migration until it settles (a renderer, a test's gate). */
+export type Progress = (event: ProgressEvent) => void | Promise<void>;
 
 /**
  * Where orgs come from: a sequence of DataOrg messages, each a whole org or a part of one;

@@ -71,7 +71,11 @@ export function createZitadelSource(endpoint: Endpoint, options: ZitadelSourceOp
       );
       return answer.orgs.find((o) => o.orgId === org.id);
     } catch (e) {
-      if (e instanceof GrpcError && e.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(e.details)) {
+      if (
+        e instanceof GrpcError &&
+        e.code === grpc.status.RESOURCE_EXHAUSTED && // grpc-js's own limit: "Received message larger than max (…)" or, compressed, "… decompresses to a size larger than …".
+        /^Received message .*larger than/.test(e.details)
+      ) {
         throw new MigrationError(
           'source',
           new GrpcError(
@@ -116,7 +120,7 @@ export function createZitadelSource(endpoint: Endpoint, options: ZitadelSourceOp
             { signal },
           );
           for await (const org of readGcsExport(options.viaGcs, signal)) {
-            read(org);
+            await read(org);
             yield org;
           }
           return;
@@ -125,7 +129,7 @@ export function createZitadelSource(endpoint: Endpoint, options: ZitadelSourceOp
           // An org removed since ListOrgs is simply not there any more.
           const org = await exportOne(listed, signal);
           if (!org) continue;
-          read(org);
+          await read(org);
           yield org;
         }
       } catch (e) {

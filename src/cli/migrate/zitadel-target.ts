@@ -86,7 +86,15 @@ export function createZitadelTarget(endpoint: Endpoint, options: ZitadelTargetOp
           errors += await send(part, i > 0, signal);
           calls++;
         }
-        options.progress({ side: 'target', step: 'imported', orgId: org.orgId, orgName, resources: resourceCount(org), calls, errors });
+        await options.progress({
+          side: 'target',
+          step: 'imported',
+          orgId: org.orgId,
+          orgName,
+          resources: resourceCount(org),
+          calls,
+          errors,
+        });
         later.push({ orgId: org.orgId, orgName, parts: parts.filter((p) => p.pass > 1) });
       }
       for (const pass of [2, 3] as const) {
@@ -100,7 +108,7 @@ export function createZitadelTarget(endpoint: Endpoint, options: ZitadelTargetOp
           let errors = 0;
           for (const part of these) errors += await send(part, true, signal);
           const resources = these.reduce((n, p) => n + p.resources, 0);
-          options.progress({ side: 'target', step: 'later-passes', orgId, orgName, resources, calls: these.length, errors });
+          await options.progress({ side: 'target', step: 'later-passes', orgId, orgName, resources, calls: these.length, errors });
         }
       }
       return collector.report(options.sourceKind);
