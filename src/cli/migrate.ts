@@ -160,7 +160,8 @@ async function* noteWhereSourceFailed(orgs: AsyncIterable<DataOrg>, targetKind: 
 /** A progress event as the CLI prints it (one line on stderr). */
 export function formatProgress(e: ProgressEvent): string {
   const org = `org ${e.orgId}${e.orgName ? ` (${e.orgName})` : ''}`;
-  const calls = e.calls === undefined ? '' : ` in ${e.calls} call(s), ${e.errors ?? 0} error(s)`;
+  const calls =
+    e.calls === undefined ? '' : e.step === 'sent' ? ` in ${e.calls} message(s)` : ` in ${e.calls} call(s), ${e.errors ?? 0} error(s)`;
   const what = { read: 'read', sent: 'sent', imported: 'imported', 'later-passes': 'grants and members imported' }[e.step];
   return `migrate: ${e.side}: ${org}: ${what}, ${e.resources} resource(s)${calls}`;
 }

@@ -210,7 +210,9 @@ test('the CLI: exit code 0, a summary, and neither token printed', async () => {
   // Issue 15: one progress line per org on stderr, nothing else.
   expect(run.code).toBe(0);
   expect(run.stderr.trim().split('\n')).toEqual(
-    orgIds.map((id) => expect.stringMatching(new RegExp(`^migrate: target: org ${id} \\(.*\\): sent, \\d+ resource\\(s\\)$`))),
+    orgIds.map((id) =>
+      expect.stringMatching(new RegExp(`^migrate: target: org ${id} \\(.*\\): sent, \\d+ resource\\(s\\) in \\d+ message\\(s\\)$`)),
+    ),
   );
   expect(run.stdout).toMatch(/created 0, unchanged \d+, updated 0, skipped 0, failed 0/);
   for (const output of [run.stdout, run.stderr]) {

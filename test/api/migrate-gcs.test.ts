@@ -49,6 +49,7 @@ test('ZITADEL → idport through GCS: an org far over the message limit arrives 
   const orgs = [...seededOrgs('-gcs'), bigOrg('big-gcs', 300)];
   await seed(zitadel, orgs);
   const account = Buffer.from(JSON.stringify(fakeServiceAccount())).toString('base64');
+  const sent = new Map<string, number>();
 
   const report = await migrate({
     source: { url: zitadel.url, token: zitadel.token },
@@ -59,10 +60,15 @@ test('ZITADEL → idport through GCS: an org far over the message limit arrives 
     // The big org is ~10× this; inline it would be refused (see migrate-zitadel.test.ts).
     maxMessageBytes: 8192,
     viaGcs: { bucket: BUCKET, path: 'detour/all.json', serviceAccountJsonBase64: account },
+    onProgress: (e) => {
+      if (e.step === 'sent') sent.set(e.orgId, e.calls ?? 0);
+    },
   });
 
   expect(report.response.errors).toEqual([]);
   expect(report.totals.failed).toBe(0n);
+  // The big org went to StreamImport in parts under the limit.
+  expect(sent.get('big-gcs')).toBeGreaterThan(1);
   expect(report.response.success?.orgs.map((o) => o.orgId)).toEqual(ids(orgs));
   expect(await exported(idport, ids(orgs))).toEqual(await exported(zitadel, ids(orgs)));
   // The source wrote ZITADEL's gcs_output: the object is the export migrate read.

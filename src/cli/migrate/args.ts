@@ -123,8 +123,8 @@ export async function parseCommandLine(args: string[]): Promise<ParsedCommandLin
     throw new UsageError(`--timeout must be a Go duration such as 30m or 1h, not ${JSON.stringify(values.timeout)}`);
   }
   const itemsPerMessage = positiveInt('--items-per-message', values['items-per-message'], 1);
-  // Below a few KiB not even an org head and one resource fit.
-  const maxMessageBytes = positiveInt('--max-message-bytes', values['max-message-bytes'], 4096) ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Below 1 KiB hardly an org head and one resource fit.
+  const maxMessageBytes = positiveInt('--max-message-bytes', values['max-message-bytes'], 1024) ?? DEFAULT_MAX_MESSAGE_BYTES;
   const fromKind = kind('--from-kind', values['from-kind']);
   const toKind = kind('--to-kind', values['to-kind']);
   const [sourceToken, targetToken, viaGcs] = await Promise.all([

@@ -40,16 +40,17 @@ export function createIdportTarget(endpoint: Endpoint, options: IdportTargetOpti
       };
       async function* requests(): AsyncGenerator<ImportRequest> {
         let sent = 0;
-        let current: { orgId: string; orgName: string; resources: number } | undefined;
+        let current: { orgId: string; orgName: string; resources: number; calls: number } | undefined;
         const done = async () => current && (await options.progress({ side: 'target', step: 'sent', ...current }));
         for await (const org of orgs) {
           if (current?.orgId !== org.orgId) {
             await done();
-            current = { orgId: org.orgId, orgName: org.org?.name ?? '', resources: 0 };
+            current = { orgId: org.orgId, orgName: org.org?.name ?? '', resources: 0, calls: 0 };
           }
           current.resources += resourceCount(org);
           const messages: DataOrg[] =
             options.sourceKind === 'zitadel' ? splitOrg(org, options.maxMessageBytes, { zitadel: false }).map((p) => p.org) : [org];
+          current.calls += messages.length;
           for (const message of messages) {
             yield sent++ === 0 ? { ...first, org: message } : { org: message };
           }

@@ -28,6 +28,7 @@ export interface ProgressEvent {
    */
   step: 'read' | 'sent' | 'imported' | 'later-passes';
   resources: number;
+  /** Calls (ImportData) or messages (StreamImport) the org took. */
   calls?: number;
   errors?: number;
 }
