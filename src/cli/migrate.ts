@@ -149,7 +149,7 @@ async function* noteWhereSourceFailed(orgs: AsyncIterable<DataOrg>, targetKind: 
     const note =
       targetKind === 'idport'
         ? ` (after ${sent} messages; the import was cancelled, the target rolled back the org it had open)`
-        : ` (after ${sent} orgs; what the target imported so far stays)`;
+        : ` (after ${sent} messages; the orgs the target imported so far stay)`;
     throw new MigrationError('source', e.cause as ConstructorParameters<typeof MigrationError>[1], note);
   }
 }

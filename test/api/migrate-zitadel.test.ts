@@ -108,6 +108,24 @@ test('idport → ZITADEL: ImportData per org part, later parts not failures, eve
   expect(await exported(zitadel, ids(orgs))).toEqual(await exported(idport, ids(orgs)));
 });
 
+test('ZITADEL → ZITADEL: the same outcome shape, every kind arrives', async () => {
+  const orgs = seededOrgs('-zz');
+  await seed(zitadel, orgs);
+  const other = await startTestApp({ services: { idport: false } });
+  try {
+    const report = await migrate({ source: side(zitadel), target: side(other), orgIds: ids(orgs), withPasswords: true, withOtp: true });
+    expect({ source: report.sourceKind, target: report.targetKind, errors: report.response.errors }).toEqual({
+      source: 'zitadel',
+      target: 'zitadel',
+      errors: [],
+    });
+    expect(report.totals.failed).toBe(0n);
+    expect(await exported(other, ids(orgs))).toEqual(await exported(zitadel, ids(orgs)));
+  } finally {
+    await other.close();
+  }
+});
+
 test('an org bigger than the message limit: the error names the org and the way out', async () => {
   const big = bigOrg('big-zi', 300);
   await seed(zitadel, [big]);
