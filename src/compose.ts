@@ -70,7 +70,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const importLimits = { maxOrgBytes: config.maxImportOrgBytes };
     const handler = createHttpHandler({
       admin: createAdminHandlers(adminUseCases, importLimits),
-      migration: createMigrationHandlers(adminUseCases, importLimits),
+      ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases, importLimits) } : {}),
       management: createManagementHandlers({
         machineUsers: createMachineUserCommands({ directory }),
         accessTokens: createAccessTokenCommands({ directory, clock }),

@@ -20,6 +20,12 @@ export interface Config {
   s3Endpoints: string[];
   /** Bytes per S3 multipart part (≥ 5 MiB, S3's minimum); memory per S3 export ≈ 3 parts. */
   s3PartSize: number;
+  /**
+   * Which API packages are served: ZITADEL's (always) and idport's own `idport.v1`. Without
+   * `idport`, idport is a peer that speaks only ZITADEL's contract (what `migrate` meets at a
+   * real ZITADEL).
+   */
+  services: { idport: boolean };
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +58,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (logLevel !== 'error' && logLevel !== 'warn' && logLevel !== 'info') {
     throw new Error(`IDPORT_LOG_LEVEL must be error, warn or info, got "${logLevel}"`);
   }
+  const services = (env.IDPORT_SERVICES ?? 'zitadel,idport').split(',').map((s) => s.trim());
+  if (!services.includes('zitadel') || services.some((s) => s !== 'zitadel' && s !== 'idport')) {
+    throw new Error(`IDPORT_SERVICES must be "zitadel,idport" or "zitadel", got "${env.IDPORT_SERVICES}"`);
+  }
   return {
     host: env.IDPORT_HOST ?? '0.0.0.0',
     port: int(env, 'IDPORT_PORT', 8080),
@@ -77,5 +87,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     s3Endpoints: (env.IDPORT_S3_ENDPOINTS ?? '').split(/[\s,]+/).filter((entry) => entry !== ''),
     s3PartSize: s3PartSize(env),
+    services: { idport: services.includes('idport') },
   };
 }

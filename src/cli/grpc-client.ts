@@ -1,13 +1,17 @@
 import type {
   DescMessage,
+  DescMethodBiDiStreaming,
   DescMethodClientStreaming,
   DescMethodServerStreaming,
+  DescMethodUnary,
   DescService,
   MessageInitShape,
   MessageShape,
 } from '@bufbuild/protobuf';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { type Definition, parseTarget, serviceDefinition } from './grpc-channel.js';
+
+export { type Definition, parseTarget, rootCertificates, serviceDefinition } from './grpc-channel.js';
 
 /**
  * A small @grpc/grpc-js client for one protobuf-es service, for the CLI: server streaming and
@@ -20,6 +24,13 @@ export interface GrpcCallOptions {
   /** Aborting cancels the call (CANCELLED on the server). */
   signal?: AbortSignal;
   deadline?: Date;
+  /** Headers besides `authorization` (e.g. ZITADEL's `x-zitadel-orgid`). */
+  headers?: Record<string, string>;
+}
+
+export interface GrpcClientOptions {
+  /** Largest response message accepted (grpc-js answers RESOURCE_EXHAUSTED above it); default unbounded. */
+  maxReceiveBytes?: number;
 }
 
 /** A failed call: `code` is the gRPC status, `codeName` its name. */
@@ -48,42 +59,74 @@ export function toGrpcError(e: unknown): unknown {
   return e;
 }
 
-export type Definition = grpc.MethodDefinition<unknown, unknown>;
-
-/** Where and how to connect, from an `http://host:port` (plaintext h2c) or `https://host:port` (TLS) URL. */
-export function parseTarget(url: string): { address: string; credentials: grpc.ChannelCredentials } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`not a URL: ${JSON.stringify(url)} (expected http://host:port or https://host:port)`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`unsupported scheme ${parsed.protocol} in ${parsed.origin} (expected http:// or https://)`);
-  }
-  if (parsed.pathname !== '/' && parsed.pathname !== '') {
-    throw new Error(`a gRPC target has no path: use ${parsed.origin}`);
-  }
-  const tls = parsed.protocol === 'https:';
-  const port = parsed.port || (tls ? '443' : '80');
-  return {
-    address: `${parsed.hostname}:${port}`,
-    credentials: tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(),
-  };
-}
-
 export class GrpcClient<S extends DescService> {
   readonly #client: grpc.Client;
   readonly #definitions: Record<string, Definition>;
   readonly #token: string;
 
-  constructor(service: S, url: string, token: string) {
+  constructor(service: S, url: string, token: string, options: GrpcClientOptions = {}) {
     const { address, credentials } = parseTarget(url);
     this.#definitions = serviceDefinition(service);
     const Client = grpc.makeGenericClientConstructor(this.#definitions, service.typeName);
-    // Export and import messages are bounded by items_per_message, not by grpc-js's 4 MiB default.
-    this.#client = new Client(address, credentials, { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+    // Export and import messages are bounded by items_per_message or --max-message-bytes, not
+    // by grpc-js's 4 MiB default.
+    this.#client = new Client(address, credentials, {
+      'grpc.max_receive_message_length': options.maxReceiveBytes ?? -1,
+      'grpc.max_send_message_length': -1,
+    });
     this.#token = token;
+  }
+
+  /** A unary call. */
+  unary<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    request: MessageInitShape<I>,
+    options: GrpcCallOptions = {},
+  ): Promise<MessageShape<O>> {
+    const def = this.#definition(method.localName);
+    options.signal?.throwIfAborted();
+    return new Promise<MessageShape<O>>((resolve, reject) => {
+      const call = this.#client.makeUnaryRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        request,
+        this.#metadata(options.headers),
+        callOptions(options),
+        (err, res) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(toGrpcError(err));
+          else resolve(res as MessageShape<O>);
+        },
+      );
+      const onAbort = () => call.cancel();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A bidi-streaming call that sends `requests`, ends its side, and collects every response. */
+  async bidiCollect<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodBiDiStreaming<I, O>,
+    requests: MessageInitShape<I>[],
+    options: GrpcCallOptions = {},
+  ): Promise<MessageShape<O>[]> {
+    const def = this.#definition(method.localName);
+    const call = this.#client.makeBidiStreamRequest(
+      def.path,
+      def.requestSerialize,
+      def.responseDeserialize,
+      this.#metadata(options.headers),
+      callOptions(options),
+    );
+    for (const r of requests) call.write(r);
+    call.end();
+    const out: MessageShape<O>[] = [];
+    try {
+      for await (const message of call) out.push(message as MessageShape<O>);
+    } catch (e) {
+      throw toGrpcError(e);
+    }
+    return out;
   }
 
   /** Closes the channel (open HTTP/2 sessions keep the process alive). */
@@ -108,7 +151,7 @@ export class GrpcClient<S extends DescService> {
       def.requestSerialize,
       def.responseDeserialize,
       request,
-      this.#metadata(),
+      this.#metadata(options.headers),
       callOptions(options),
     );
     const onAbort = () => call.cancel();
@@ -159,7 +202,7 @@ export class GrpcClient<S extends DescService> {
         def.path,
         def.requestSerialize,
         def.responseDeserialize,
-        this.#metadata(),
+        this.#metadata(options.headers),
         callOptions(options),
         (err, res) => settle(() => (err ? reject(toGrpcError(err)) : resolve(res as MessageShape<O>))),
       );
@@ -207,40 +250,14 @@ export class GrpcClient<S extends DescService> {
     return def;
   }
 
-  #metadata(): grpc.Metadata {
+  #metadata(headers: Record<string, string> = {}): grpc.Metadata {
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${this.#token}`);
+    for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
     return metadata;
   }
 }
 
 function callOptions(options: GrpcCallOptions): grpc.CallOptions {
   return options.deadline === undefined ? {} : { deadline: options.deadline };
-}
-
-/** The grpc-js service definition, with protobuf-es doing the (de)serialisation. */
-export function serviceDefinition(service: DescService): Record<string, Definition> {
-  const codec = (schema: DescMessage) => ({
-    serialize: (value: unknown) => Buffer.from(toBinary(schema, create(schema, value as MessageInitShape<DescMessage>))),
-    deserialize: (bytes: Buffer) => fromBinary(schema, bytes),
-  });
-  return Object.fromEntries(
-    service.methods.map((method): [string, Definition] => {
-      const input = codec(method.input);
-      const output = codec(method.output);
-      return [
-        method.localName,
-        {
-          path: `/${service.typeName}/${method.name}`,
-          originalName: method.name,
-          requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
-          responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
-          requestSerialize: input.serialize,
-          requestDeserialize: input.deserialize,
-          responseSerialize: output.serialize,
-          responseDeserialize: output.deserialize,
-        },
-      ];
-    }),
-  );
 }

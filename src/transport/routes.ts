@@ -18,13 +18,18 @@ import { clientParseErrors } from './parse-errors.js';
 import { registerReflection } from './reflection.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
-/** The ZITADEL-compatible services idport serves (the REST gateway mounts their http rules). */
+/** Every API service idport can serve (the REST gateway mounts their http rules). */
 export const API_SERVICES: readonly DescService[] = [AdminService, ManagementService, MigrationService];
 
 export interface HandlerOptions {
   admin: ServiceImpl<typeof AdminService>;
   management: ServiceImpl<typeof ManagementService>;
-  migration: ServiceImpl<typeof MigrationService>;
+  /**
+   * idport's own package (`idport.v1`). Absent (IDPORT_SERVICES=zitadel): not routed, not on
+   * the REST gateway, not in health or reflection, so idport answers exactly as a server that
+   * speaks only ZITADEL's contract (UNIMPLEMENTED, 404).
+   */
+  migration?: ServiceImpl<typeof MigrationService>;
   interceptors: Interceptor[];
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
@@ -84,9 +89,10 @@ export function createHttpHandler(options: HandlerOptions) {
   });
   router.service(AdminService, options.admin);
   router.service(ManagementService, options.management);
-  router.service(MigrationService, options.migration);
-  registerHealth(router, API_SERVICES);
-  registerReflection(router, [...API_SERVICES, Health]);
+  if (options.migration) router.service(MigrationService, options.migration);
+  const served = API_SERVICES.filter((s) => s !== MigrationService || options.migration !== undefined);
+  registerHealth(router, served);
+  registerReflection(router, [...served, Health]);
 
   const byPath = new Map<string, UniversalHandler>();
   const byMethod = new Map<DescMethod, UniversalHandler>();
@@ -95,7 +101,7 @@ export function createHttpHandler(options: HandlerOptions) {
     byMethod.set(h.method, h);
   }
   const rest = createRestGateway({
-    routes: compileRestRoutes(API_SERVICES),
+    routes: compileRestRoutes(served),
     handlers: byMethod,
     maxBodyBytes: options.maxRequestBytes,
   });
