@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type KratosMapping, parseKratosMapping } from './application/convert/kratos-traits.js';
 import { parseDuration } from './domain/duration.js';
 import type { DatabaseConfig } from './persistence/orm.js';
 
@@ -16,6 +17,8 @@ export interface Config {
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
   logLevel: 'error' | 'warn' | 'info';
+  /** How Kratos identities map to users (IDPORT_KRATOS_TRAITS, IDPORT_KRATOS_PROVIDERS). */
+  kratos: KratosMapping;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,5 +65,6 @@ export function loadConfig(env: Env = process.env): Config {
       tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
     },
     logLevel,
+    kratos: parseKratosMapping(env.IDPORT_KRATOS_TRAITS, env.IDPORT_KRATOS_PROVIDERS),
   };
 }
