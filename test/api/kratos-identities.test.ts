@@ -49,7 +49,7 @@ describe('POST /admin/identities (createIdentity)', () => {
           password: { config: { hashed_password: hash } },
           oidc: { config: { providers: [{ provider: 'google', subject: `g-${email}` }] } },
           totp: { config: { totp_url: totpUrl(email) } },
-        },
+        } as NonNullable<CreateIdentityBody['credentials']>,
         verifiable_addresses: [{ value: email, verified: true, via: 'email', status: 'completed' }],
         recovery_addresses: [{ value: email, via: 'email' }],
         metadata_public: { plan: 'pro' },
@@ -97,21 +97,31 @@ describe('POST /admin/identities (createIdentity)', () => {
     await kratos.createIdentity({ createIdentityBody: body(email) });
     const conflict = await statusOf(kratos.createIdentity({ createIdentityBody: body(email) }));
     expect(conflict.status).toBe(409);
-    expect(conflict.body).toMatchObject({ error: { code: 409, status: 'Conflict', message: expect.any(String), reason: expect.any(String) } });
+    expect(conflict.body).toMatchObject({
+      error: { code: 409, status: 'Conflict', message: expect.any(String), reason: expect.any(String) },
+    });
 
     for (const invalid of [
       { traits: { email: 'x@example.com' } },
       { schema_id: 'default', traits: { email: 'not-an-email' } },
       { schema_id: 'default', traits: { name: 'no email' } },
       { schema_id: 'default', traits: { email: `s-${unique()}@example.com` }, state: 'deleted' },
-      { schema_id: 'default', traits: { email: `h-${unique()}@example.com` }, credentials: { password: { config: { hashed_password: 'nope' } } } },
+      {
+        schema_id: 'default',
+        traits: { email: `h-${unique()}@example.com` },
+        credentials: { password: { config: { hashed_password: 'nope' } } },
+      },
       { schema_id: 'default', traits: { email: `u-${unique()}@example.com` }, surprise: true },
     ]) {
       const res = await statusOf(kratos.createIdentity({ createIdentityBody: invalid as unknown as CreateIdentityBody }));
       expect({ invalid, status: res.status }).toEqual({ invalid, status: 400 });
       expect(res.body).toMatchObject({ error: { code: 400, status: 'Bad Request' } });
     }
-    const notJson = await fetch(`${app.url}/admin/identities`, { method: 'POST', headers: { authorization: `Bearer ${app.token}` }, body: '{' });
+    const notJson = await fetch(`${app.url}/admin/identities`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.token}` },
+      body: '{',
+    });
     expect(notJson.status).toBe(400);
   });
 
@@ -137,7 +147,12 @@ describe('PATCH /admin/identities (batchPatchIdentities)', () => {
           { patch_id: ids[0], create: body(fresh, { credentials: { password: { config: { password: 'pw-secret' } } } }) },
           { patch_id: ids[1], create: body(taken) },
           { patch_id: ids[2], create: { schema_id: 'default', traits: { email: 'broken' } } },
-          { patch_id: ids[3], create: body(`oidc-${unique()}@example.com`, { credentials: { webauthn: { config: {} } } }) },
+          {
+            patch_id: ids[3],
+            create: body(`oidc-${unique()}@example.com`, {
+              credentials: { webauthn: { config: {} } } as NonNullable<CreateIdentityBody['credentials']>,
+            }),
+          },
         ],
       },
     });
@@ -241,7 +256,10 @@ describe('GET, PUT and DELETE /admin/identities/{id}', () => {
     const hash = kratosHashes('old').bcrypt as string;
     const { data } = await kratos.createIdentity({
       createIdentityBody: body(email, {
-        credentials: { password: { config: { hashed_password: hash } }, oidc: { config: { providers: [{ provider: 'github', subject: 'gh-1' }] } } },
+        credentials: {
+          password: { config: { hashed_password: hash } },
+          oidc: { config: { providers: [{ provider: 'github', subject: 'gh-1' }] } },
+        },
         metadata_public: { a: 1 },
       }),
     });
@@ -267,22 +285,29 @@ describe('GET, PUT and DELETE /admin/identities/{id}', () => {
     });
     const full = await kratos.getIdentity({ id: data.id, includeCredential: ['password', 'oidc'] });
     expect(full.data.credentials?.password?.config).toEqual({ hashed_password: hash });
-    const providers = (full.data.credentials?.oidc?.config as { providers: { provider: string }[] }).providers;
-    expect(providers.map((p) => p.provider).sort()).toEqual(['github', 'google']);
+    const providers = (full.data.credentials?.oidc?.config ?? { providers: [] }) as { providers: { provider: string }[] };
+    expect(providers.providers.map((p) => p.provider).sort()).toEqual(['github', 'google']);
     expect((await kratos.listIdentities({ credentialsIdentifier: newEmail })).data.map((i) => i.id)).toEqual([data.id]);
 
-    const missing = await statusOf(kratos.updateIdentity({ id: randomUUID(), updateIdentityBody: { schema_id: 'default', state: 'active', traits: {} } }));
+    const missing = await statusOf(
+      kratos.updateIdentity({ id: randomUUID(), updateIdentityBody: { schema_id: 'default', state: 'active', traits: {} } }),
+    );
     expect(missing.status).toBe(404);
     const other = await kratos.createIdentity({ createIdentityBody: body(`other-${unique()}@example.com`) });
     const clash = await statusOf(
-      kratos.updateIdentity({ id: other.data.id, updateIdentityBody: { schema_id: 'default', state: 'active', traits: { email: newEmail } } }),
+      kratos.updateIdentity({
+        id: other.data.id,
+        updateIdentityBody: { schema_id: 'default', state: 'active', traits: { email: newEmail } },
+      }),
     );
     expect(clash.status).toBe(409);
   });
 
   test('delete is 204, then the identity is gone (404 for get and delete)', async () => {
     const { data } = await kratos.createIdentity({
-      createIdentityBody: body(`del-${unique()}@example.com`, { credentials: { oidc: { config: { providers: [{ provider: 'x', subject: unique() }] } } } }),
+      createIdentityBody: body(`del-${unique()}@example.com`, {
+        credentials: { oidc: { config: { providers: [{ provider: 'x', subject: unique() }] } } },
+      }),
     });
     expect((await kratos.deleteIdentity({ id: data.id })).status).toBe(204);
     const gone = await statusOf(kratos.getIdentity({ id: data.id }));

@@ -1,5 +1,5 @@
-import type { StoredHumanUser } from '../ports.js';
 import { isJsonObject, type Json, type JsonObject, stringAt } from '../../domain/json.js';
+import type { StoredHumanUser } from '../ports.js';
 import { keptKratosFields, TOTP_SECRET_SLOT } from './kratos-identity.js';
 import { hasTrait, type KratosMapping, traitAt, withTrait } from './kratos-traits.js';
 
@@ -54,11 +54,13 @@ export function zitadelToKratos(u: StoredHumanUser, mapping: KratosMapping, incl
       if (value && hasTrait(traits, path) && traitAt(traits, path) !== value) traits = withTrait(traits, path, value);
     }
     const namePath = t.userName.find((p) => hasTrait(traits, p));
-    if (namePath && current.userName && traitAt(traits, namePath) !== current.userName) traits = withTrait(traits, namePath, current.userName);
+    if (namePath && current.userName && traitAt(traits, namePath) !== current.userName)
+      traits = withTrait(traits, namePath, current.userName);
   } else {
     traits = {};
     if (current.email) traits = withTrait(traits, t.email, current.email);
-    if (current.userName && current.userName !== current.email && t.userName[0]) traits = withTrait(traits, t.userName[0], current.userName);
+    if (current.userName && current.userName !== current.email && t.userName[0])
+      traits = withTrait(traits, t.userName[0], current.userName);
     if (current.firstName) traits = withTrait(traits, t.firstName, current.firstName);
     if (current.lastName) traits = withTrait(traits, t.lastName, current.lastName);
     if (current.phone) traits = withTrait(traits, t.phone, current.phone);
@@ -111,7 +113,11 @@ function credentialsOf(u: StoredHumanUser, kept: JsonObject | undefined, include
   const secrets = u.secrets;
   const keptPassword = asObject(asObject(keptCreds.password).config);
   if (u.has.password) {
-    emit('password', [identifier.toLowerCase()], secrets?.passwordHash ? { ...keptPassword, hashed_password: secrets.passwordHash } : undefined);
+    emit(
+      'password',
+      [identifier.toLowerCase()],
+      secrets?.passwordHash ? { ...keptPassword, hashed_password: secrets.passwordHash } : undefined,
+    );
   }
   if (u.links.length > 0) {
     const keptProviders = Array.isArray(asObject(asObject(keptCreds.oidc).config).providers)

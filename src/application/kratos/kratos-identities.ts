@@ -66,7 +66,12 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
       for (const m of c.metadata) (org.userMetadata as Json[]).push(m);
       for (const l of c.links) (org.userLinks as Json[]).push(l);
     }
-    const report = await deps.importData({ source: { kind: 'inline', orgs: orgs.values() }, conflictPolicy: policy, dryRun: false, signal });
+    const report = await deps.importData({
+      source: { kind: 'inline', orgs: orgs.values() },
+      conflictPolicy: policy,
+      dryRun: false,
+      signal,
+    });
     const byUser = new Map<string, ItemResult[]>();
     for (const r of report.results) {
       const userId = r.type === 'human_user' ? r.id : String((r.item.userId ?? r.item.id ?? '') as Json);
@@ -196,7 +201,7 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
     /** DELETE /admin/identities/{id}. */
     async remove(id: string): Promise<void> {
       const user = await deps.directory.getUser(id);
-      if (!user || user.type !== 'human') throw notFound('KRATOS-not-found', `identity ${id} does not exist`);
+      if (user?.type !== 'human') throw notFound('KRATOS-not-found', `identity ${id} does not exist`);
       await deps.directory.removeUser(id);
     },
   };

@@ -45,7 +45,13 @@ type Route = {
   verb: string;
   path: string;
   permission: string;
-  run(c: { req: NodeServerRequest; res: NodeServerResponse; vars: Record<string, string>; url: URL; body(): Promise<Json | undefined> }): Promise<void>;
+  run(c: {
+    req: NodeServerRequest;
+    res: NodeServerResponse;
+    vars: Record<string, string>;
+    url: URL;
+    body(): Promise<Json | undefined>;
+  }): Promise<void>;
 };
 
 export function createKratosHandler(options: KratosHandlerOptions) {
@@ -54,7 +60,8 @@ export function createKratosHandler(options: KratosHandlerOptions) {
   const includeOf = async (url: URL, authorization: string | null): Promise<Set<string>> => {
     const values = url.searchParams.getAll('include_credential');
     for (const v of values) {
-      if (!(CREDENTIAL_TYPES as readonly string[]).includes(v)) throw new HttpError(400, `Invalid value \`${v}\` for parameter \`include_credential\`.`);
+      if (!(CREDENTIAL_TYPES as readonly string[]).includes(v))
+        throw new HttpError(400, `Invalid value \`${v}\` for parameter \`include_credential\`.`);
     }
     if (values.length > 0) await options.authorize({ authorization, permission: KRATOS_PERMISSIONS.secrets, orgScope: null });
     return new Set(values);
@@ -71,11 +78,18 @@ export function createKratosHandler(options: KratosHandlerOptions) {
       async run({ req, res, url }) {
         const include = await includeOf(url, req.headers.authorization ?? null);
         const q = url.searchParams;
-        if (q.has('page') || q.has('per_page')) throw new HttpError(400, 'page and per_page are not supported here; use page_size and page_token');
+        if (q.has('page') || q.has('per_page'))
+          throw new HttpError(400, 'page and per_page are not supported here; use page_size and page_token');
         const ids = q.getAll('ids').filter(Boolean);
-        const filters = [ids.length > 0, q.has('credentials_identifier'), q.has('preview_credentials_identifier_similar'), q.has('organization_id')];
+        const filters = [
+          ids.length > 0,
+          q.has('credentials_identifier'),
+          q.has('preview_credentials_identifier_similar'),
+          q.has('organization_id'),
+        ];
         if (filters.filter(Boolean).length > 1) throw new HttpError(400, 'You cannot combine multiple filters in this API');
-        if (q.has('preview_credentials_identifier_similar')) throw new HttpError(400, 'preview_credentials_identifier_similar is not supported');
+        if (q.has('preview_credentials_identifier_similar'))
+          throw new HttpError(400, 'preview_credentials_identifier_similar is not supported');
         if (ids.length > 500) throw new HttpError(400, 'The number of ids to filter must not exceed 500.');
         const pageSize = ids.length > 0 ? 500 : parsePageSize(q.get('page_size'));
         const afterId = ids.length > 0 ? undefined : decodePageToken(q.get('page_token'));
