@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CreateIdentityBody, Identity, IdentityApi } from '@ory/kratos-client';
+import { batches, runImportIdentities } from '../../src/cli/import-identities.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { kratosClient, kratosHashes, listedIdentity } from '../support/kratos.js';
 
@@ -90,4 +94,34 @@ test('identities also export as ZITADEL data: human users, user links and the ke
     providedUserName: traits.email,
   });
   expect(org.userMetadata?.find((m) => m.id === identity.id)).toMatchObject({ key: 'kratos.identity' });
+});
+
+test('import identities FILE…: Kratos files, one or many, in batches within the limits; failures named by file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'idport-identities-'));
+  try {
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, app.token);
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    const many = Array.from({ length: 450 }, (_, n) => ({
+      schema_id: 'default',
+      traits: { email: `cli-${n}-${a.length}@example.com` },
+      credentials: { password: { config: { password: `pw-${n}` } } },
+    }));
+    expect(batches(many).map((x) => x.length)).toEqual([200, 200, 50]);
+    await writeFile(a, JSON.stringify(many));
+    await writeFile(b, JSON.stringify(listedIdentity(500, kratosHashes('pw').bcrypt as string)));
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ identities: [{ create: { schema_id: 'x', traits: { email: 'broken' } } }] }));
+    const lines: string[] = [];
+    const io = { out: (m: string) => lines.push(m), err: (m: string) => lines.push(m) };
+    expect(await runImportIdentities(['--endpoint', app.url, '--token-file', tokenFile, a, b, bad], io)).toBe(1);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('imported 451 identities, 1 failed');
+    expect(lines[0]).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#0: 400 `));
+    expect((await kratos.listIdentities({ credentialsIdentifier: `cli-449-${a.length}@example.com` })).data).toHaveLength(1);
+    expect(await runImportIdentities(['--endpoint', app.url, a], io)).toBe(2);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
