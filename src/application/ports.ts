@@ -243,3 +243,17 @@ export interface HumanUserReader {
   get(id: string, secrets: boolean): Promise<StoredHumanUser | undefined>;
   list(query: HumanUserQuery, secrets: boolean): Promise<StoredHumanUser[]>;
 }
+
+/** Client secrets of machine users (client credentials), as hashes; the secret itself is shown once. */
+export interface MachineSecretStore {
+  /** Sets (replaces) the machine user's secret hash. */
+  setSecretHash(userId: string, hash: string): Promise<void>;
+  /** The active or inactive machine user with this user name (case-insensitive), and its secret hash. */
+  findByClientId(clientId: string): Promise<{ user: UserSummary; secretHash: string | null }[]>;
+}
+
+/** Realm settings that have no ZITADEL counterpart, kept with the org they belong to. */
+export interface RealmSettingsStore {
+  get(orgId: string): Promise<JsonObject | undefined>;
+  put(orgId: string, settings: JsonObject): Promise<void>;
+}
