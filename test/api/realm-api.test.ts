@@ -30,6 +30,7 @@ async function call(path: string, init: { method?: string; token?: string; body?
   }
   const res = await fetch(`${app.url}${path}`, { method: init.method ?? (body ? 'POST' : 'GET'), headers, ...(body ? { body } : {}) });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary realm JSON
   return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : null) as Record<string, any> };
 }
 
