@@ -7,9 +7,10 @@ import { parseKratosMapping } from '../application/convert/kratos-traits.js';
 import { isDomainError } from '../domain/errors.js';
 import type { Json } from '../domain/json.js';
 
-const USAGE = `usage: convert --from zitadel|kratos --to zitadel|kratos [--org ID] [--org-name NAME] IN OUT
+const USAGE = `usage: convert --from zitadel|kratos|realm --to zitadel|kratos|realm [--org ID] [--org-name NAME] IN OUT
   Converts an export file offline. Kratos: identities as GET /admin/identities lists them (or a batch
-  patch body); ZITADEL: an ExportData file ({"orgs": [...]}). What does not convert is printed.
+  patch body); ZITADEL: an ExportData file ({"orgs": [...]}); realm: a realm export (or an array).
+  What does not convert is printed.
   IDPORT_KRATOS_TRAITS / IDPORT_KRATOS_PROVIDERS set the trait mapping and provider table.`;
 
 /**
@@ -28,7 +29,7 @@ export async function runConvert(argv: string[], io = { out: console.log, err: c
   const from = values.from as Format;
   const to = values.to as Format;
   if (!FORMATS.includes(from) || !FORMATS.includes(to) || positionals.length !== 2) {
-    io.err(`convert: need --from, --to (${FORMATS.join(' or ')}; realm is not supported yet) and IN OUT\n${USAGE}`);
+    io.err(`convert: need --from, --to (${FORMATS.join(', ')}) and IN OUT\n${USAGE}`);
     return 2;
   }
   const [inPath, outPath] = positionals as [string, string];
@@ -43,7 +44,7 @@ export async function runConvert(argv: string[], io = { out: console.log, err: c
     });
     await writeFile(outPath, `${JSON.stringify(result.output, null, 2)}\n`);
     for (const p of result.problems) io.err(`not converted: ${p}`);
-    io.out(`converted ${result.converted} ${from === 'kratos' ? 'identities' : 'users'} from ${from} to ${to}: ${outPath}`);
+    io.out(`converted ${result.converted} items from ${from} to ${to}: ${outPath}`);
     return result.problems.some((p) => p.includes('not converted:')) ? 1 : 0;
   } catch (e) {
     io.err(

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { invalidArgument, isDomainError } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject, stringAt } from '../../domain/json.js';
 import type { StoredHumanUser } from '../ports.js';
+import { realmFileToZitadel, zitadelFileToRealm } from './convert-realm-files.js';
 import { zitadelToKratos } from './kratos-export.js';
 import { kratosToZitadel } from './kratos-identity.js';
 import type { KratosMapping } from './kratos-traits.js';
 
 /** The formats offline conversion reads and writes. */
-export type Format = 'zitadel' | 'kratos';
-export const FORMATS: readonly Format[] = ['zitadel', 'kratos'];
+export type Format = 'zitadel' | 'kratos' | 'realm';
+export const FORMATS: readonly Format[] = ['zitadel', 'kratos', 'realm'];
 
 export interface ConvertOptions {
   from: Format;
@@ -28,13 +29,23 @@ export interface ConvertResult {
 }
 
 /**
- * Converts a file's JSON with no server: Kratos identities (an array as `GET /admin/identities`
- * lists them, a batch patch body, or one identity) ↔ a ZITADEL export (`{"orgs": [DataOrg…]}`).
+ * Converts a file's JSON with no server, between Kratos identities (an array as
+ * `GET /admin/identities` lists them, a batch patch body, or one identity), a ZITADEL export
+ * (`{"orgs": [DataOrg…]}`) and realms (a Keycloak-style RealmRepresentation, or an array).
  * The same mappers as the running API, so a file converted offline imports like one sent online.
  */
 export function convertData(input: Json, options: ConvertOptions): ConvertResult {
   if (options.from === options.to) throw invalidArgument('CONVERT-same', `--from and --to are both ${options.from}`);
-  return options.from === 'kratos' ? kratosFileToZitadel(input, options) : zitadelFileToKratos(input, options);
+  // Every conversion goes through the ZITADEL shape, idport's own.
+  const there =
+    options.from === 'zitadel'
+      ? { output: input, converted: 0, problems: [] }
+      : options.from === 'kratos'
+        ? kratosFileToZitadel(input, options)
+        : realmFileToZitadel(input);
+  if (options.to === 'zitadel') return there;
+  const back = options.to === 'kratos' ? zitadelFileToKratos(there.output, options) : zitadelFileToRealm(there.output);
+  return { output: back.output, converted: back.converted, problems: [...there.problems, ...back.problems] };
 }
 
 function identitiesIn(input: Json): Json[] {

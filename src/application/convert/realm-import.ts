@@ -97,7 +97,8 @@ export function realmToZitadel(realm: Json, ctx: RealmContext = {}): ConvertedRe
     }
     const projectId = clientProjectId(orgId, clientId);
     clientProjects.set(clientId, projectId);
-    push('projects', { projectId, project: { name: str(c.name) || clientId } });
+    // The project is named by the clientId, so a ZITADEL export alone still says which client it was.
+    push('projects', { projectId, project: { name: clientId } });
     const appId = clientAppId(orgId, clientId);
     const appName = str(c.name) || clientId;
     const oidc = c.bearerOnly !== true && (c.standardFlowEnabled !== false || c.implicitFlowEnabled === true || c.publicClient === true);

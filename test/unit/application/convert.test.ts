@@ -7,6 +7,7 @@ import { DEFAULT_TRAIT_MAPPING, parseKratosMapping } from '../../../src/applicat
 import { runConvert } from '../../../src/cli/convert.js';
 import type { Json, JsonObject } from '../../../src/domain/json.js';
 import { kratosHashes, listedIdentity, totpUrl } from '../../support/kratos.js';
+import { acmeRealm } from '../../support/realm.js';
 
 const mapping = { traits: DEFAULT_TRAIT_MAPPING, providers: {} };
 const ctx = {
@@ -16,7 +17,7 @@ const ctx = {
   now: () => new Date('2026-01-01T00:00:00Z'),
 };
 
-describe('Kratos ↔ ZITADEL mapping', () => {
+describe('Kratos, ZITADEL and realm mapping', () => {
   test('a Kratos listing converts to a ZITADEL export and back unchanged, offline', () => {
     const hashes = Object.values(kratosHashes('pw'));
     const source = Array.from({ length: 6 }, (_, n) => listedIdentity(n, hashes[n] as string)) as unknown as Json[];
@@ -139,14 +140,38 @@ describe('Kratos ↔ ZITADEL mapping', () => {
       expect(await runConvert(['--from', 'kratos', '--to', 'zitadel', input, output], io)).toBe(1);
       expect(lines).toEqual([
         expect.stringMatching(/^err not converted: identity #1: not converted: traits carry no email/),
-        `out converted 1 identities from kratos to zitadel: ${output}`,
+        `out converted 1 items from kratos to zitadel: ${output}`,
       ]);
       expect(JSON.parse(await readFile(output, 'utf8')).orgs[0].humanUsers).toHaveLength(1);
-      expect(await runConvert(['--from', 'realm', '--to', 'zitadel', input, output], io)).toBe(2);
+      expect(await runConvert(['--from', 'ldap', '--to', 'zitadel', input, output], io)).toBe(2);
       expect(await runConvert(['--from', 'kratos', '--to', 'kratos', input, output], io)).toBe(2);
       expect(await runConvert(['--from', 'kratos', '--to', 'zitadel', join(dir, 'missing.json'), output], io)).toBe(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  test('realm ↔ ZITADEL export offline: users, roles, role mappings and clients survive; settings are reported', () => {
+    const realm = acmeRealm() as unknown as Json;
+    const there = convertData(realm, { from: 'realm', to: 'zitadel', mapping });
+    expect(there.problems).toEqual([
+      "realm acme: settings not carried into a ZITADEL export (idport's realm API keeps them): displayName, enabled, sslRequired, registrationAllowed, accessTokenLifespan, smtpServer, attributes",
+    ]);
+    const back = convertData(there.output, { from: 'zitadel', to: 'realm', mapping }).output as JsonObject;
+    const source = acmeRealm();
+    const users = back.users as JsonObject[];
+    expect(users.map((u) => [u.username, u.email, u.realmRoles, u.clientRoles])).toEqual(
+      source.users.map((u) => [u.username, u.email, u.realmRoles, (u as { clientRoles?: unknown }).clientRoles]),
+    );
+    // The hashes came through (the export carries them), in Keycloak's own credential form.
+    expect((users[0]?.credentials as JsonObject[])[0]?.secretData).toBe(source.users[0]?.credentials[0]?.secretData);
+    expect(((back.roles as JsonObject).realm as JsonObject[]).map((r) => r.name)).toEqual(['user', 'admin']);
+    expect((back.clients as JsonObject[]).map((c) => c.clientId)).toEqual(['web-app', 'spa', 'orders-api']);
+
+    const kratos = convertData(realm, { from: 'realm', to: 'kratos', mapping }).output as JsonObject[];
+    expect(kratos.map((i) => i.traits)).toEqual([
+      { email: 'alice@acme.test', username: 'alice', name: { first: 'Alice', last: 'Liddell' } },
+      { email: 'bob@acme.test', username: 'bob', name: { first: 'bob', last: 'bob' } },
+    ]);
   });
 });
