@@ -164,7 +164,7 @@ describe('Kratos, ZITADEL and realm mapping', () => {
       source.users.map((u) => [u.username, u.email, u.realmRoles, (u as { clientRoles?: unknown }).clientRoles]),
     );
     // The hashes came through (the export carries them), in Keycloak's own credential form.
-    expect((users[0]?.credentials as JsonObject[])[0]?.secretData).toBe(source.users[0]?.credentials[0]?.secretData);
+    expect(((users[0]?.credentials ?? []) as JsonObject[])[0]?.secretData).toBe(source.users[0]?.credentials[0]?.secretData);
     expect(((back.roles as JsonObject).realm as JsonObject[]).map((r) => r.name)).toEqual(['user', 'admin']);
     expect((back.clients as JsonObject[]).map((c) => c.clientId)).toEqual(['web-app', 'spa', 'orders-api']);
 
