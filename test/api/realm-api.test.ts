@@ -105,6 +105,10 @@ test('a realm with different content is 409 unless ?overwrite=true; invalid real
   expect(refused.status).toBe(400);
   expect((await call('/admin/realms/broken/export')).status).toBe(404);
   expect((await call('/admin/realms/import', { body: { enabled: true } })).status).toBe(400);
+  // A new realm whose name another org has (the default org is "idport"): 409, nothing written.
+  const taken = await call('/admin/realms/import', { body: { realm: 'idport', enabled: true } });
+  expect(taken.status).toBe(409);
+  expect((await call('/admin/realms/idport/export')).status).toBe(404);
 });
 
 test('users import: existing users skipped unless mergeUsers; existing client 409; undefined roles created', async () => {

@@ -25,7 +25,8 @@ export interface RealmProblem {
 
 export type RealmImportOutcome =
   | { status: 'created' | 'updated' | 'unchanged'; realm: string; notes: string[]; problems: RealmProblem[] }
-  | { status: 'conflict' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] };
+  /** conflict: the realm exists with other content; clash: a new realm collides with other data. */
+  | { status: 'conflict' | 'clash' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] };
 
 const KINDS = ['project', 'project_role', 'oidc_app', 'api_app', 'human_user', 'user_metadata', 'user_grant', 'user_link'] as const;
 const FIELDS: Record<(typeof KINDS)[number], keyof OrgResources> = {
@@ -103,6 +104,8 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
       const problems = problemsOf(dry);
       const invalid = problems.filter((p) => !isConflict(p));
       if (invalid.length) return { status: 'invalid', realm: orgId, notes, problems: invalid };
+      // A new realm that clashes with something else (an org of that name, a taken user name).
+      if (!exists && problems.length) return { status: 'clash', realm: orgId, notes, problems };
       if (exists) {
         const same =
           problems.length === 0 &&
@@ -155,7 +158,10 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
         realm: [...(Array.isArray(keptRoles.realm) ? keptRoles.realm : []), ...(Array.isArray(newRoles.realm) ? newRoles.realm : [])],
         client: { ...(isJsonObject(keptRoles.client) ? keptRoles.client : {}), ...(isJsonObject(newRoles.client) ? newRoles.client : {}) },
       };
-      if (clients.length || (Array.isArray(newRoles.realm) && newRoles.realm.length)) await deps.realms.put(realm, settings);
+      const definesRoles =
+        (Array.isArray(newRoles.realm) && newRoles.realm.length > 0) ||
+        (isJsonObject(newRoles.client) && Object.keys(newRoles.client).length > 0);
+      if (clients.length > 0 || definesRoles) await deps.realms.put(realm, settings);
       return { results, notes: converted.notes } as const;
     },
   };

@@ -60,6 +60,11 @@ export function createRealmHandler(options: RealmHandlerOptions) {
           errorMessage: `Realm ${outcome.realm} exists with different content; use ?overwrite=true to replace it`,
           ...body,
         });
+      } else if (outcome.status === 'clash') {
+        sendJson(req, res, 409, {
+          errorMessage: `Realm ${outcome.realm} conflicts with existing data: ${outcome.problems[0]?.message}`,
+          ...body,
+        });
       } else if (outcome.status === 'invalid') {
         sendJson(req, res, 400, { errorMessage: `Realm ${outcome.realm} is invalid; nothing was imported`, ...body });
       } else {
