@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type KratosMapping, parseKratosMapping } from './application/convert/kratos-traits.js';
 import { parseDuration } from './domain/duration.js';
 import type { DatabaseConfig } from './persistence/orm.js';
 
@@ -26,6 +27,8 @@ export interface Config {
    * real ZITADEL).
    */
   services: { idport: boolean };
+  /** How Kratos identities map to users (IDPORT_KRATOS_TRAITS, IDPORT_KRATOS_PROVIDERS). */
+  kratos: KratosMapping;
 }
 
 type Env = Record<string, string | undefined>;
@@ -88,5 +91,6 @@ export function loadConfig(env: Env = process.env): Config {
     s3Endpoints: (env.IDPORT_S3_ENDPOINTS ?? '').split(/[\s,]+/).filter((entry) => entry !== ''),
     s3PartSize: s3PartSize(env),
     services: { idport: services.includes('idport') },
+    kratos: parseKratosMapping(env.IDPORT_KRATOS_TRAITS, env.IDPORT_KRATOS_PROVIDERS),
   };
 }

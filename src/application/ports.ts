@@ -218,3 +218,54 @@ export interface ResourceTransactions {
   /** A consistent snapshot (REPEATABLE READ, read only) for a whole export. */
   read<T>(signal: AbortSignal, work: (reader: ResourceReader) => Promise<T>): Promise<T>;
 }
+
+/** A stored human user with what belongs to it (metadata, links), as the Kratos identity API reads it. */
+export interface StoredHumanUser {
+  id: string;
+  orgId: string;
+  /** zitadel.v1.DataHumanUser without secrets. */
+  item: JsonObject;
+  createdAt: Date;
+  changedAt: Date;
+  /** zitadel.v1.DataUserMetadata items, by key. */
+  metadata: JsonObject[];
+  /** zitadel.idp.v1.IDPUserLink items. */
+  links: JsonObject[];
+  /** Whether the user has a password / an OTP secret (known without reading either). */
+  has: { password: boolean; otp: boolean };
+  /** Only when the caller asked for secrets. */
+  secrets?: UserSecrets;
+}
+
+export interface HumanUserQuery {
+  /** Keyset pagination: users with ids after this one, in id order. */
+  afterId?: string;
+  limit: number;
+  orgId?: string;
+  ids?: readonly string[];
+  /** Exact match on the user name or email, case-insensitive. */
+  identifier?: string;
+}
+
+/**
+ * Reads human users one by one or a page at a time (the Kratos identity API's view). Secrets
+ * only when `secrets` is true: the caller has checked the secrets permission.
+ */
+export interface HumanUserReader {
+  get(id: string, secrets: boolean): Promise<StoredHumanUser | undefined>;
+  list(query: HumanUserQuery, secrets: boolean): Promise<StoredHumanUser[]>;
+}
+
+/** Client secrets of machine users (client credentials), as hashes; the secret itself is shown once. */
+export interface MachineSecretStore {
+  /** Sets (replaces) the machine user's secret hash. */
+  setSecretHash(userId: string, hash: string): Promise<void>;
+  /** The active or inactive machine user with this user name (case-insensitive), and its secret hash. */
+  findByClientId(clientId: string): Promise<{ user: UserSummary; secretHash: string | null }[]>;
+}
+
+/** Realm settings that have no ZITADEL counterpart, kept with the org they belong to. */
+export interface RealmSettingsStore {
+  get(orgId: string): Promise<JsonObject | undefined>;
+  put(orgId: string, settings: JsonObject): Promise<void>;
+}

@@ -16,6 +16,8 @@ const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
     'user.read',
     'user.write',
     'user.delete',
+    // Reading password hashes and OTP secrets outside an export (Kratos' include_credential).
+    'user.secret.read',
   ],
   IAM_OWNER_VIEWER: ['iam.read', 'iam.member.read', 'org.read', 'user.read'],
   IAM_USER_MANAGER: ['org.read', 'user.read', 'user.write', 'user.delete'],

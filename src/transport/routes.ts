@@ -34,6 +34,11 @@ export interface HandlerOptions {
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
   onUnexpected(message: string, cause: unknown): void;
+  /**
+   * Plain JSON surfaces that are not proto-based (Kratos' admin API, the realm API), tried in
+   * order after the REST gateway; each answers true when it served the request.
+   */
+  fallbacks?: ReadonlyArray<(req: NodeServerRequest, res: NodeServerResponse) => Promise<boolean>>;
 }
 
 /**
@@ -134,7 +139,11 @@ export function createHttpHandler(options: HandlerOptions) {
       return;
     }
     rest(req, res)
-      .then((served) => {
+      .then(async (served) => {
+        for (const fallback of options.fallbacks ?? []) {
+          if (served) return;
+          served = await fallback(req, res);
+        }
         if (served) return;
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: Code.NotFound, message: `no route for ${req.method} ${path}`, details: [] }));

@@ -1,3 +1,4 @@
+import type { ClientCredentials } from '../application/access/client-credentials.js';
 import type { createAccessTokenCommands } from '../application/directory/access-tokens.js';
 import type { createIamMemberCommands } from '../application/directory/iam-members.js';
 import type { createMachineUserCommands } from '../application/directory/machine-users.js';
@@ -18,4 +19,5 @@ export interface AdminUseCases {
 export interface ManagementUseCases {
   machineUsers: ReturnType<typeof createMachineUserCommands>;
   accessTokens: ReturnType<typeof createAccessTokenCommands>;
+  clientCredentials: ClientCredentials;
 }

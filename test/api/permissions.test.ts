@@ -16,6 +16,7 @@ const ZITADEL_PERMISSIONS: Record<string, string> = {
   'zitadel.management.v1.ManagementService/RemoveUser': 'user.delete',
   'zitadel.management.v1.ManagementService/ListPersonalAccessTokens': 'user.read',
   'zitadel.management.v1.ManagementService/AddPersonalAccessToken': 'user.write',
+  'zitadel.management.v1.ManagementService/GenerateMachineSecret': 'user.write',
   'zitadel.management.v1.ManagementService/RemovePersonalAccessToken': 'user.write',
   // idport's own extensions take the permissions of the ZITADEL calls they extend.
   'idport.v1.MigrationService/ImportData': 'iam.write',

@@ -4,6 +4,7 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   AddMachineUserResponseSchema,
   AddPersonalAccessTokenResponseSchema,
+  GenerateMachineSecretResponseSchema,
   ListPersonalAccessTokensResponseSchema,
   type ManagementService,
   RemovePersonalAccessTokenResponseSchema,
@@ -38,6 +39,12 @@ export function createManagementHandlers(uc: ManagementUseCases): ServiceImpl<ty
       const orgId = orgOf(ctx);
       await uc.machineUsers.removeUser(orgId, req.id);
       return create(RemoveUserResponseSchema, { details: objectDetails(orgId) });
+    },
+
+    async generateMachineSecret(req, ctx) {
+      const orgId = orgOf(ctx);
+      const { clientId, clientSecret } = await uc.clientCredentials.generateSecret(orgId, req.userId);
+      return create(GenerateMachineSecretResponseSchema, { clientId, clientSecret, details: objectDetails(orgId) });
     },
 
     async addPersonalAccessToken(req, ctx) {

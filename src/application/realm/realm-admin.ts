@@ -1,0 +1,170 @@
+import { notFound } from '../../domain/errors.js';
+import { canonicalJson, isJsonObject, type Json, type JsonObject, stringAt } from '../../domain/json.js';
+import { withSecrets } from '../../domain/resources/prepare.js';
+import { type OrgResources, zitadelToRealm } from '../convert/realm-export.js';
+import { clientProjectId, realmRolesProjectId, realmToZitadel } from '../convert/realm-import.js';
+import type { ImportCommand } from '../import/import-data.js';
+import type { ImportReport, ItemResult } from '../import/import-report.js';
+import type { DirectoryStore, RealmSettingsStore, ResourceTransactions } from '../ports.js';
+
+export interface RealmAdminDeps {
+  importData(cmd: ImportCommand): Promise<ImportReport>;
+  tx: ResourceTransactions;
+  directory: Pick<DirectoryStore, 'getOrg'>;
+  realms: RealmSettingsStore;
+}
+
+export type RealmParts = { users: boolean; roles: boolean; clients: boolean };
+
+/** A failed or refused item, for the caller to show. */
+export interface RealmProblem {
+  type: string;
+  id: string;
+  message: string;
+}
+
+export type RealmImportOutcome =
+  | { status: 'created' | 'updated' | 'unchanged'; realm: string; notes: string[]; problems: RealmProblem[] }
+  /** conflict: the realm exists with other content; clash: a new realm collides with other data. */
+  | { status: 'conflict' | 'clash' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] };
+
+const KINDS = ['project', 'project_role', 'oidc_app', 'api_app', 'human_user', 'user_metadata', 'user_grant', 'user_link'] as const;
+const FIELDS: Record<(typeof KINDS)[number], keyof OrgResources> = {
+  project: 'projects',
+  project_role: 'projectRoles',
+  oidc_app: 'oidcApps',
+  api_app: 'apiApps',
+  human_user: 'humanUsers',
+  user_metadata: 'userMetadata',
+  user_grant: 'userGrants',
+  user_link: 'userLinks',
+};
+
+const problemsOf = (results: ItemResult[]) =>
+  results.filter((r) => r.outcome === 'failed').map((r) => ({ type: r.type, id: r.id, message: r.message ?? 'failed' }));
+const isConflict = (p: RealmProblem) => /IMPORT-(conflict|unique|other-org)|DB-unique/.test(p.message);
+
+/**
+ * The realm API (Keycloak-style realm export and import) on idport's store: a realm is an org,
+ * and every write goes through the same importer as ZITADEL's ImportData.
+ */
+export function createRealmAdmin(deps: RealmAdminDeps) {
+  async function read(orgId: string, withHashes: boolean, signal: AbortSignal): Promise<OrgResources> {
+    const org = await deps.directory.getOrg(orgId);
+    if (!org) throw notFound('REALM-not-found', `Realm ${orgId} not found`);
+    const out: OrgResources = {
+      orgId,
+      orgName: org.name,
+      orgActive: org.state === 'ORG_STATE_ACTIVE',
+      settings: await deps.realms.get(orgId),
+      projects: [],
+      projectRoles: [],
+      oidcApps: [],
+      apiApps: [],
+      humanUsers: [],
+      userMetadata: [],
+      userGrants: [],
+      userLinks: [],
+    };
+    await deps.tx.read(signal, async (reader) => {
+      for (const kind of KINDS) {
+        const list = out[FIELDS[kind]] as JsonObject[];
+        for await (const row of reader.read(kind, orgId, { passwords: withHashes, otp: withHashes })) {
+          const item = JSON.parse(row.json) as JsonObject;
+          list.push(row.secrets ? withSecrets(item, row.secrets) : item);
+        }
+      }
+    });
+    return out;
+  }
+
+  async function run(dataOrg: JsonObject, policy: ImportCommand['conflictPolicy'], dryRun: boolean, signal: AbortSignal) {
+    return (await deps.importData({ source: { kind: 'inline', orgs: [dataOrg] }, conflictPolicy: policy, dryRun, signal })).results;
+  }
+
+  return {
+    /** GET /admin/realms/{realm}/export (or one part of it). */
+    async exportRealm(realm: string, parts: RealmParts, withHashes: boolean, signal: AbortSignal): Promise<JsonObject> {
+      return zitadelToRealm(await read(realm, withHashes, signal), parts);
+    },
+
+    /**
+     * POST /admin/realms/import: a new realm is created; one that exists is left alone when
+     * identical (so seeding is idempotent), refused when different unless `overwrite`. Checked
+     * whole first (a dry run): a realm with invalid parts writes nothing.
+     */
+    async importRealm(body: Json, overwrite: boolean, signal: AbortSignal): Promise<RealmImportOutcome> {
+      const converted = realmToZitadel(body);
+      const { orgId, settings, notes } = converted;
+      const exists = (await deps.directory.getOrg(orgId)) !== undefined;
+      const dataOrg: JsonObject = exists
+        ? converted.dataOrg
+        : { ...converted.dataOrg, org: { name: stringAt(settings, 'realm') || orgId } };
+      const dry = await run(dataOrg, 'fail', true, signal);
+      const problems = problemsOf(dry);
+      const invalid = problems.filter((p) => !isConflict(p));
+      if (invalid.length) return { status: 'invalid', realm: orgId, notes, problems: invalid };
+      // A new realm that clashes with something else (an org of that name, a taken user name).
+      if (!exists && problems.length) return { status: 'clash', realm: orgId, notes, problems };
+      if (exists) {
+        const same =
+          problems.length === 0 &&
+          dry.every((r) => r.outcome === 'unchanged') &&
+          canonicalJson(await deps.realms.get(orgId)) === canonicalJson(settings);
+        if (same) return { status: 'unchanged', realm: orgId, notes, problems: [] };
+        if (!overwrite) return { status: 'conflict', realm: orgId, notes, problems };
+      }
+      const written = problemsOf(await run(dataOrg, exists ? 'overwrite' : 'fail', false, signal));
+      await deps.realms.put(orgId, settings);
+      return { status: exists ? 'updated' : 'created', realm: orgId, notes, problems: written };
+    },
+
+    /**
+     * POST /admin/realms/{realm}/users/import: existing users are skipped unless `mergeUsers`;
+     * a client that exists already is a conflict (nothing written); roles that mappings name but
+     * nobody defined are created.
+     */
+    async importUsers(realm: string, body: Json, mergeUsers: boolean, signal: AbortSignal) {
+      const current = await read(realm, false, signal);
+      const part: JsonObject = Array.isArray(body) ? { users: body } : isJsonObject(body) ? body : {};
+      const clients = Array.isArray(part.clients) ? part.clients.filter(isJsonObject) : [];
+      const existingProjects = new Set(current.projects.map((p) => stringAt(p, 'projectId')));
+      const taken = clients.filter((c) => existingProjects.has(clientProjectId(realm, stringAt(c, 'clientId'))));
+      if (taken.length) return { conflict: `Client ${stringAt(taken[0] ?? {}, 'clientId')} already exists` } as const;
+
+      const knownRealmRoles = new Set(
+        current.projectRoles.filter((r) => stringAt(r, 'projectId') === realmRolesProjectId(realm)).map((r) => stringAt(r, 'roleKey')),
+      );
+      const knownClientRoles = new Map<string, Set<string>>();
+      for (const c of Array.isArray(current.settings?.clients) ? current.settings.clients.filter(isJsonObject) : []) {
+        const clientId = stringAt(c, 'clientId');
+        const projectId = clientProjectId(realm, clientId);
+        knownClientRoles.set(
+          clientId,
+          new Set(current.projectRoles.filter((r) => stringAt(r, 'projectId') === projectId).map((r) => stringAt(r, 'roleKey'))),
+        );
+      }
+      const name = stringAt(current.settings ?? {}, 'realm') || realm;
+      const converted = realmToZitadel({ ...part, realm: name }, { orgId: realm, knownRealmRoles, knownClientRoles });
+      const results = await run(converted.dataOrg, mergeUsers ? 'overwrite' : 'skip', false, signal);
+
+      // Clients and role definitions the body brought join the kept representations.
+      const settings: JsonObject = { ...(current.settings ?? { realm: name }) };
+      const keptClients = Array.isArray(settings.clients) ? settings.clients : [];
+      settings.clients = [...keptClients, ...(Array.isArray(converted.settings.clients) ? converted.settings.clients : [])];
+      const keptRoles = isJsonObject(settings.roles) ? settings.roles : {};
+      const newRoles = isJsonObject(converted.settings.roles) ? converted.settings.roles : {};
+      settings.roles = {
+        realm: [...(Array.isArray(keptRoles.realm) ? keptRoles.realm : []), ...(Array.isArray(newRoles.realm) ? newRoles.realm : [])],
+        client: { ...(isJsonObject(keptRoles.client) ? keptRoles.client : {}), ...(isJsonObject(newRoles.client) ? newRoles.client : {}) },
+      };
+      const definesRoles =
+        (Array.isArray(newRoles.realm) && newRoles.realm.length > 0) ||
+        (isJsonObject(newRoles.client) && Object.keys(newRoles.client).length > 0);
+      if (clients.length > 0 || definesRoles) await deps.realms.put(realm, settings);
+      return { results, notes: converted.notes } as const;
+    },
+  };
+}
+
+export type RealmAdmin = ReturnType<typeof createRealmAdmin>;
