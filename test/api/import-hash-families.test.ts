@@ -38,7 +38,7 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
     expect(errorsOf(report)).toEqual([]);
     expect(successOf(report, orgId).humanUserIds).toEqual(hashed.map((u) => u.userId));
     const [exported] = await exportOrgs(caller, app.token, [orgId]);
-    expect((exported?.humanUsers as JsonObject[]).map((u) => (u.user as JsonObject).hashedPassword)).toEqual(
+    expect(((exported?.humanUsers ?? []) as JsonObject[]).map((u) => (u.user as JsonObject).hashedPassword)).toEqual(
       VECTORS.map((v) => ({ value: v.encoded })),
     );
   });
@@ -48,7 +48,7 @@ describe.each(PROTOCOLS)('over %s', (protocol) => {
     const report = expectOk(await importOrgs(caller, app.token, [dataOrg(orgId, `Hashes ${protocol}`, { humanUsers: plain })]));
     expect(errorsOf(report)).toEqual([]);
     const [exported] = await exportOrgs(caller, app.token, [orgId]);
-    expect((exported?.humanUsers as JsonObject[]).map((u) => (u.user as JsonObject).hashedPassword)).toEqual(
+    expect(((exported?.humanUsers ?? []) as JsonObject[]).map((u) => (u.user as JsonObject).hashedPassword)).toEqual(
       VECTORS.map((v) => ({ value: v.encoded })),
     );
   });
