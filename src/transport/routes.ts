@@ -11,7 +11,7 @@ import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
-import { routeByShape, routeWrappedByShape } from './codec/data-org-shape.js';
+import { markLoneSurrogates, routeByShape, routeWrappedByShape } from './codec/data-org-shape.js';
 import { registerHealth } from './health.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
@@ -79,8 +79,8 @@ async function withAdminShapedV1(
 
 /** The ImportData methods whose JSON bodies are moved to the field their content belongs to. */
 export const IMPORT_ROUTES = new Map<DescMethod, (body: JsonObject) => JsonObject>([
-  [AdminService.method.importData, routeByShape],
-  [MigrationService.method.importData, routeWrappedByShape],
+  [AdminService.method.importData, (body) => routeByShape(markLoneSurrogates(body) as JsonObject)],
+  [MigrationService.method.importData, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
 ]);
 
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */

@@ -88,3 +88,22 @@ export function routeWrappedByShape(body: PbJsonObject): PbJsonObject {
   if (!isJsonObject(inner as Json)) return body;
   return { ...body, request: routeByShape(inner as PbJsonObject) };
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * JSON can spell a lone UTF-16 surrogate (`"\ud800"`), protobuf cannot carry one: decoding the
+ * request would fail as a whole for one resource's bad value. Such a surrogate is replaced by NUL,
+ * which no storable text holds either, so the resource that carries it fails alone with
+ * `IMPORT-text` (domain/resources/field-rules.ts) and nothing altered is ever stored. In place.
+ */
+export function markLoneSurrogates(value: JsonValue): JsonValue {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATES, '\u0000') : value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = markLoneSurrogates(value[i] as JsonValue);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) value[k] = markLoneSurrogates(v as JsonValue);
+  }
+  return value;
+}
