@@ -93,7 +93,7 @@ function checkText(value: Json | undefined, path: string): void {
       throw invalidArgument('IMPORT-text', `${path || 'a value'} holds a NUL character or a lone surrogate, which is not storable text`);
     }
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => checkText(v, `${path}[${i}]`));
+    for (let i = 0; i < value.length; i++) checkText(value[i], `${path}[${i}]`);
   } else if (isJsonObject(value)) {
     for (const [k, v] of Object.entries(value)) {
       if (!isStorableText(k)) throw invalidArgument('IMPORT-text', `a field name under ${path || 'the item'} is not storable text`);
