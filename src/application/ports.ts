@@ -182,6 +182,11 @@ export interface ResourceWriter {
   userNameScope(orgId: string): Promise<string>;
   /** Runs `work` in a savepoint: if it throws, only its writes are rolled back. */
   savepoint<T>(work: (writer: ResourceWriter) => Promise<T>): Promise<T>;
+  /**
+   * Waits until no other transaction writes this org, and holds it until this transaction ends
+   * (a transaction-scoped advisory lock): imports of the same org run one after the other.
+   */
+  lockOrg(orgId: string): Promise<void>;
 }
 
 /** Reads resources for export. */

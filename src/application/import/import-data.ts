@@ -67,6 +67,9 @@ export function createImporter(deps: ImportDeps) {
 
     const runPass = async (writer: ResourceWriter, org: JsonObject, pass: 1 | 2 | 3) => {
       const orgId = stringAt(org, 'orgId');
+      // Concurrent imports of the same org take turns, so the later one sees what the earlier
+      // committed and reports it unchanged (a dry run writes nothing and takes no lock).
+      if (!cmd.dryRun) await writer.lockOrg(orgId);
       const pending: ItemResult[] = [];
       const session = new OrgSession(deps, cmd, writer, orgId, pending, (key) =>
         known.has(key) ? { found: true, why: known.get(key) } : { found: false },

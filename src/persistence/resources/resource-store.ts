@@ -61,6 +61,9 @@ async function query<T>(em: EntityManager, sql: string, params: unknown[]): Prom
   return rows;
 }
 
+/** First key of idport's advisory locks (any constant; "1D" for idport). */
+const ORG_LOCK_NAMESPACE = 0x1d;
+
 function createWriter(em: EntityManager): ResourceWriter {
   const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   const ctxCache = new Map<string, RowContext>();
@@ -204,6 +207,12 @@ function createWriter(em: EntityManager): ResourceWriter {
     },
 
     savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager))),
+
+    async lockOrg(orgId) {
+      // Two-key form: the first key is idport's namespace, so other users of advisory locks on
+      // the same database cannot collide with ours; hashtext maps the org id to the second key.
+      await run('select pg_advisory_xact_lock($1::int4, hashtext($2))', [ORG_LOCK_NAMESPACE, orgId]);
+    },
   };
   return writer;
 }
