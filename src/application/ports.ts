@@ -159,7 +159,10 @@ export interface ExportRow {
 
 /** Writes resources of one org inside the org's transaction. */
 export interface ResourceWriter {
-  /** Which of these references exist in the database, as `${kind}:${id}` keys. */
+  /**
+   * Which of these references exist in the database, as `${kind}:${id}` keys and, with the
+   * org that holds each, `${kind}:${id}@${org}` keys.
+   */
   existingRefs(refs: readonly Ref[]): Promise<Set<string>>;
   /** The stored resources that have the same key as any of `items`. */
   findExisting(kind: string, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;

@@ -13,7 +13,8 @@ const CHUNK = 5000;
 /** Plaintext passwords hashed at once: enough to keep libuv's four pool threads busy. */
 const HASH_PARALLELISM = 8;
 
-export const refKey = (r: Ref) => `${r.kind}:${r.id}`;
+/** `kind:id`, or `kind:id@org` for a reference that must stay inside `org`. */
+export const refKey = (r: Ref) => (r.org === undefined ? `${r.kind}:${r.id}` : `${r.kind}:${r.id}@${r.org}`);
 const errorText = (e: DomainError) => `${e.message} (${e.id})`;
 
 interface Candidate {
@@ -52,7 +53,10 @@ export class OrgSession {
 
   /** Lets dependents refer to an existing resource without reporting it again. */
   markPresent(kind: ResourceKind, item: JsonObject) {
-    for (const ref of kind.provides?.(item, this.orgId) ?? []) this.provided.set(refKey(ref), undefined);
+    for (const ref of kind.provides?.(item, this.orgId) ?? []) {
+      this.provided.set(refKey(ref), undefined);
+      this.provided.set(refKey({ ...ref, org: this.orgId }), undefined);
+    }
   }
 
   private lookup(key: string) {
@@ -73,7 +77,10 @@ export class OrgSession {
     if (message !== undefined) result.message = message;
     this.pending.push(result);
     const why = !present && (outcome === 'failed' || outcome === 'skipped') ? `${kind.type} ${c.id} was not imported` : undefined;
-    for (const ref of kind.provides?.(item, this.orgId) ?? []) this.provided.set(refKey(ref), why);
+    for (const ref of kind.provides?.(item, this.orgId) ?? []) {
+      this.provided.set(refKey(ref), why);
+      this.provided.set(refKey({ ...ref, org: this.orgId }), why);
+    }
   }
 
   async importKind(kind: ResourceKind, items: readonly JsonObject[]): Promise<void> {
@@ -170,6 +177,13 @@ export class OrgSession {
         if (state.found && state.why !== undefined) {
           this.record(kind, c, 'skipped', `depends on ${r.kind} ${r.id}: ${state.why}`);
           return false;
+        }
+        if (!state.found && !inDb.has(key) && r.org !== undefined) {
+          const elsewhere = this.lookup(refKey({ kind: r.kind, id: r.id })).found || inDb.has(refKey({ kind: r.kind, id: r.id }));
+          if (elsewhere) {
+            this.record(kind, c, 'failed', `refers to ${r.kind.replace('_', ' ')} ${r.id} of another organisation (IMPORT-other-org)`);
+            return false;
+          }
         }
         if (!state.found && !inDb.has(key)) {
           this.record(kind, c, 'failed', `refers to ${r.kind.replace('_', ' ')} ${r.id}, which does not exist (IMPORT-reference)`);

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import type { ResourceReader, ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { Ref } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
@@ -68,6 +69,28 @@ function createWriter(em: EntityManager): ResourceWriter {
   const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   const ctxCache = new Map<string, RowContext>();
 
+  /**
+   * A domain policy written for an org that has users already moves their user names into the
+   * policy's scope, so the unique index keeps login names unique under the new policy. If that
+   * would give two users one login name, the write fails (and its savepoint rolls back).
+   */
+  async function rescopeUsers(orgId: string) {
+    const scope = await writer.userNameScope(orgId);
+    try {
+      await run('update users set user_name_scope = $2 where org_id = $1 and user_name_scope <> $2', [orgId, scope]);
+    } catch (e) {
+      if (isDomainError(e) && e.id === 'DB-unique') {
+        throw new DomainError(
+          'AlreadyExists',
+          'IMPORT-login-name',
+          'domain_policy: under this policy two users would share a login name (a user name of this org is taken in the instance)',
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
   /** The domain policy decides the user-name scope: writing it makes the cached one stale. */
   function forgetContextOn(kind: string, orgId: string) {
     if (kind === 'domain_policy') ctxCache.delete(orgId);
@@ -108,11 +131,12 @@ function createWriter(em: EntityManager): ResourceWriter {
       for (const [kind, ids] of byKind) {
         const t = REF_TABLES[kind];
         if (!t) continue;
-        const rows = await run<{ id: string }>(
-          `select ${t.idExpr} as id from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text($1::jsonb))`,
+        const rows = await run<{ id: string; org: string }>(
+          `select ${t.idExpr} as id, ${t.orgExpr} as org from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text($1::jsonb))`,
           [JSON.stringify([...ids])],
         );
-        for (const r of rows) found.add(`${kind}:${r.id}`);
+        // Both forms: any-org references and those that must stay in the row's org (Ref.org).
+        for (const r of rows) found.add(`${kind}:${r.id}`).add(`${kind}:${r.id}@${r.org}`);
       }
       return found;
     },
@@ -177,6 +201,7 @@ function createWriter(em: EntityManager): ResourceWriter {
         [JSON.stringify(records)],
       );
       forgetContextOn(kind, orgId);
+      if (kind === 'domain_policy' && inserted.length) await rescopeUsers(orgId);
       const ok = new Set(inserted.map((r) => r.__index));
       return { conflicts: rows.map((_r, i) => i).filter((i) => !ok.has(i)) };
     },
@@ -195,6 +220,7 @@ function createWriter(em: EntityManager): ResourceWriter {
         [JSON.stringify([record])],
       );
       forgetContextOn(kind, orgId);
+      if (kind === 'domain_policy') await rescopeUsers(orgId);
       if (row.secrets) await writeSecrets(kind, [String(record.id)], [row.secrets]);
     },
 
