@@ -171,7 +171,10 @@ export interface ExportRow {
 
 /** Writes resources of one org inside the org's transaction. */
 export interface ResourceWriter {
-  /** Which of these references exist in the database, as `${kind}:${id}` keys. */
+  /**
+   * Which of these references exist in the database, as `${kind}:${id}` keys and, with the
+   * org that holds each, `${kind}:${id}@${org}` keys.
+   */
   existingRefs(refs: readonly Ref[]): Promise<Set<string>>;
   /** The stored resources that have the same key as any of `items`. */
   findExisting(kind: string, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;
@@ -194,6 +197,11 @@ export interface ResourceWriter {
   userNameScope(orgId: string): Promise<string>;
   /** Runs `work` in a savepoint: if it throws, only its writes are rolled back. */
   savepoint<T>(work: (writer: ResourceWriter) => Promise<T>): Promise<T>;
+  /**
+   * Waits until no other transaction writes this org, and holds it until this transaction ends
+   * (a transaction-scoped advisory lock): imports of the same org run one after the other.
+   */
+  lockOrg(orgId: string): Promise<void>;
 }
 
 /** Reads resources for export. */

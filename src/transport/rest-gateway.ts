@@ -3,8 +3,6 @@ import { Code } from '@connectrpc/connect';
 import { createAsyncIterable, type UniversalHandler } from '@connectrpc/connect/protocol';
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import { http } from '../../gen/google/api/annotations_pb.js';
-import { AdminService } from '../../gen/zitadel/admin_pb.js';
-import { routeAdminShapedV1 } from './codec/data-org.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 
 /** One `google.api.http` binding, compiled. */
@@ -72,6 +70,8 @@ export function createRestGateway(options: {
   routes: RestRoute[];
   handlers: ReadonlyMap<DescMethod, UniversalHandler>;
   maxBodyBytes: number;
+  /** Rewrites applied to a method's parsed JSON body before it is handed on (routeByShape). */
+  importRoutes?: ReadonlyMap<DescMethod, (body: JsonObject) => JsonObject>;
 }) {
   return async function serveRest(req: NodeServerRequest, res: NodeServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -106,8 +106,8 @@ export function createRestGateway(options: {
         }
         message = parsed;
         // The migration guide posts an ExportData file (admin DataOrgs) as data_orgsv1; parsed
-        // as v1, its admin-only fields would be lost (see routeAdminShapedV1).
-        if (route.method === AdminService.method.importData) message = routeAdminShapedV1(message);
+        // as v1, its admin-only fields would be lost (see codec/data-org-shape.ts).
+        message = options.importRoutes?.get(route.method)?.(message) ?? message;
       }
     } catch (e) {
       if (e instanceof BodyTooLarge) {

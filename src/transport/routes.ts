@@ -1,4 +1,4 @@
-import type { DescMethod, DescService, JsonValue } from '@bufbuild/protobuf';
+import type { DescMethod, DescService, JsonObject, JsonValue } from '@bufbuild/protobuf';
 import { Code, ConnectError, createConnectRouter, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerRequest } from '@connectrpc/connect/protocol';
 import {
@@ -11,7 +11,7 @@ import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
-import { routeAdminShapedV1 } from './codec/data-org.js';
+import { markLoneSurrogates, routeByShape, routeWrappedByShape } from './codec/data-org-shape.js';
 import { registerHealth } from './health.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
@@ -43,10 +43,14 @@ export interface HandlerOptions {
 
 /**
  * Connect JSON ImportData gets the same treatment as the REST path: an admin-shaped export sent
- * as `data_orgsv1` is read as `data_orgs` (see routeAdminShapedV1). Bodies over the limit or
+ * as `data_orgsv1` is read as `data_orgs` (see routeByShape). Bodies over the limit or
  * not JSON pass on unchanged, for Connect to refuse as usual.
  */
-async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number): Promise<UniversalServerRequest> {
+async function withAdminShapedV1(
+  uReq: UniversalServerRequest,
+  maxBytes: number,
+  route: (body: JsonObject) => JsonObject,
+): Promise<UniversalServerRequest> {
   const source = (uReq.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -69,7 +73,7 @@ async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number)
   try {
     const body = JSON.parse(bytes.toString('utf8')) as JsonValue;
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-      bytes = Buffer.from(JSON.stringify(routeAdminShapedV1(body)));
+      bytes = Buffer.from(JSON.stringify(route(body)));
     }
   } catch {
     // not JSON: Connect answers invalid_argument
@@ -82,6 +86,12 @@ async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number)
     })(),
   };
 }
+
+/** The ImportData methods whose JSON bodies are moved to the field their content belongs to. */
+export const IMPORT_ROUTES = new Map<DescMethod, (body: JsonObject) => JsonObject>([
+  [AdminService.method.importData, (body) => routeByShape(markLoneSurrogates(body) as JsonObject)],
+  [MigrationService.method.importData, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
+]);
 
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */
 export function createHttpHandler(options: HandlerOptions) {
@@ -109,6 +119,7 @@ export function createHttpHandler(options: HandlerOptions) {
     routes: compileRestRoutes(served),
     handlers: byMethod,
     maxBodyBytes: options.maxRequestBytes,
+    importRoutes: IMPORT_ROUTES,
   });
 
   /** A client that goes away mid-response (a cancelled stream) is normal, not a server fault. */
@@ -127,8 +138,9 @@ export function createHttpHandler(options: HandlerOptions) {
     const rpc = byPath.get(path);
     if (rpc) {
       const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-      const isJsonImport = rpc.method === AdminService.method.importData && uReq.header.get('content-type') === 'application/json';
-      (isJsonImport ? withAdminShapedV1(uReq, options.maxRequestBytes) : Promise.resolve(uReq))
+      const json = uReq.header.get('content-type') === 'application/json';
+      const route = json ? IMPORT_ROUTES.get(rpc.method) : undefined;
+      (route ? withAdminShapedV1(uReq, options.maxRequestBytes, route) : Promise.resolve(uReq))
         .then(rpc)
         .then(clientParseErrors)
         .then((uRes) => {

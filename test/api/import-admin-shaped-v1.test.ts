@@ -30,3 +30,16 @@ test.each([
   expect(imported.json.errors ?? []).toEqual([]);
   expect(await exportFrom(target)).toEqual(exported);
 });
+
+// The same rule on idport's MigrationService, whose request wraps ZITADEL's in `request`.
+test.each([
+  ['REST', '/idport/v1/import'],
+  ['Connect JSON', '/idport.v1.MigrationService/ImportData'],
+])('MigrationService over %s reads admin-shaped data_orgsv1 as admin too', async (_protocol, path) => {
+  const exported = await exportFrom(source);
+  const imported = await postJson(target, path, { request: { timeout: '1m', data_orgsv1: exported } });
+  expect({ status: imported.status, text: imported.status === 200 ? '' : imported.text }).toEqual({ status: 200, text: '' });
+  const outcomes = new Set(((imported.json.results ?? []) as { outcome?: string }[]).map((r) => r.outcome));
+  expect([...outcomes]).toEqual(['OUTCOME_UNCHANGED']);
+  expect(await exportFrom(target)).toEqual(exported);
+});

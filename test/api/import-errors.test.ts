@@ -41,7 +41,8 @@ const skipped = (type: string, id: string, dependency: string): ImportError => (
   message: expect.stringMatching(new RegExp(`^skipped: .*\\b${dependency}\\b`)),
 });
 
-const MD5_CRYPT = '$1$saltsalt$qjXMvbEw8oaL.CzflDugX/';
+// Changed by issue 8: md5-crypt is accepted now (ZITADEL verifies it); a SHA-1 hex digest is not.
+const SHA1_HEX = '5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8';
 const BCRYPT_COST_17 = '$2b$17$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
 const OTP_NOT_BASE32 = 'NOT-BASE32-1890';
 
@@ -49,7 +50,8 @@ describe('human users are validated one by one', () => {
   test.each([
     ['invalid email', { email: { email: 'not-an-email' } }, 'USER-email-invalid'],
     ['bad phone', { phone: { phone: '+41 79 abc 45 67' } }, 'USER-phone-invalid'],
-    ['md5-crypt hash', { hashedPassword: { value: MD5_CRYPT } }, 'HASH-unsupported'],
+    ['SHA-1 hex digest as hash', { hashedPassword: { value: SHA1_HEX } }, 'HASH-unsupported'],
+    ['text that is not a hash', { hashedPassword: { value: 'hunter2-in-the-clear' } }, 'HASH-unsupported'],
     ['bcrypt cost beyond the bound', { hashedPassword: { value: BCRYPT_COST_17 } }, 'HASH-cost'],
     ['OTP secret that is not base32', { otpCode: OTP_NOT_BASE32 }, 'OTP-invalid'],
     [
@@ -71,7 +73,8 @@ describe('human users are validated one by one', () => {
     const errors = await importErrors([org]);
     expect(errors).toEqual([failed('human_user', `${p}-bad`, errorId), skipped('org_member', `${p}_${p}-bad`, `${p}-bad`)]);
     // Secrets are never echoed back.
-    for (const secret of [MD5_CRYPT, BCRYPT_COST_17, OTP_NOT_BASE32, 'Secret-123!']) expect(JSON.stringify(errors)).not.toContain(secret);
+    for (const secret of [SHA1_HEX, 'hunter2-in-the-clear', BCRYPT_COST_17, OTP_NOT_BASE32, 'Secret-123!'])
+      expect(JSON.stringify(errors)).not.toContain(secret);
 
     const after = await exported(p);
     expect(after.humanUsers).toEqual([humanUser(`${p}-good`, `${p}-good`)]);

@@ -86,7 +86,8 @@ describe.each(backends)('resource store on %s', (_name, create) => {
         { kind: 'user', id: 'u1' },
         { kind: 'org', id: 'o9' },
       ]);
-      expect([...found].sort()).toEqual(['project_role:p1_admin', 'user:u1']);
+      // Changed by issue 8: each found reference also comes with the org that holds it.
+      expect([...found].sort()).toEqual(['project_role:p1_admin', 'project_role:p1_admin@o1', 'user:u1', 'user:u1@o1']);
     });
   });
 

@@ -13,6 +13,12 @@ export type RefKind = 'org' | 'user' | 'project' | 'project_role' | 'app' | 'pro
 export interface Ref {
   kind: RefKind;
   id: string;
+  /**
+   * The org the referenced resource must belong to. ZITADEL keeps most references inside their
+   * org (a machine key, metadata or link of this org's user; an app of this org's project);
+   * only grants and members may point at users and orgs elsewhere, and leave this unset.
+   */
+  org?: string;
 }
 
 export interface ResourceKind {
@@ -42,8 +48,8 @@ export interface ResourceKind {
 }
 
 const orgRef = (orgId: string): Ref[] => [{ kind: 'org', id: orgId }];
-const userRef = (id: string): Ref => ({ kind: 'user', id });
-const projectRef = (id: string): Ref => ({ kind: 'project', id });
+const userRef = (id: string, org?: string): Ref => (org === undefined ? { kind: 'user', id } : { kind: 'user', id, org });
+const projectRef = (id: string, org?: string): Ref => (org === undefined ? { kind: 'project', id } : { kind: 'project', id, org });
 
 function policy(type: string, field: string, fieldNumber: number): ResourceKind {
   return {
@@ -73,8 +79,11 @@ function text(type: string, field: string, fieldNumber: number): ResourceKind {
   };
 }
 
-function roleRefs(projectId: string, roleKeys: string[]): Ref[] {
-  return roleKeys.map((key) => ({ kind: 'project_role', id: `${projectId}_${key}` }));
+function roleRefs(projectId: string, roleKeys: string[], org?: string): Ref[] {
+  return roleKeys.map(
+    (key): Ref =>
+      org === undefined ? { kind: 'project_role', id: `${projectId}_${key}` } : { kind: 'project_role', id: `${projectId}_${key}`, org },
+  );
 }
 
 /** In import order. The org head itself (orgId, org, orgState) is handled before these. */
@@ -157,7 +166,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['id', 'key'],
     id: (i) => `${stringAt(i, 'id')}_${stringAt(i, 'key')}`,
-    refs: (i) => [userRef(stringAt(i, 'id'))],
+    refs: (i, orgId) => [userRef(stringAt(i, 'id'), orgId)],
   },
   {
     type: 'machine_user_key',
@@ -167,7 +176,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['keyId', 'userId'],
     id: (i) => stringAt(i, 'keyId'),
-    refs: (i) => [userRef(stringAt(i, 'userId'))],
+    refs: (i, orgId) => [userRef(stringAt(i, 'userId'), orgId)],
   },
   {
     type: 'user_link',
@@ -177,7 +186,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['userId', 'idpId', 'providedUserId', 'providedUserName'],
     id: (i) => `${stringAt(i, 'userId')}_${stringAt(i, 'idpId')}`,
-    refs: (i) => [userRef(stringAt(i, 'userId'))],
+    // The IdP must be one of this org's (idport holds no instance-level IdPs).
+    refs: (i, orgId) => [userRef(stringAt(i, 'userId'), orgId), { kind: 'idp', id: stringAt(i, 'idpId'), org: orgId }],
   },
   {
     type: 'project',
@@ -198,7 +208,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['appId', 'app.projectId'],
     id: (i) => stringAt(i, 'appId'),
-    refs: (i) => [projectRef(stringAt(i, 'app.projectId'))],
+    refs: (i, orgId) => [projectRef(stringAt(i, 'app.projectId'), orgId)],
     provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
   },
   {
@@ -209,7 +219,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['appId', 'app.projectId'],
     id: (i) => stringAt(i, 'appId'),
-    refs: (i) => [projectRef(stringAt(i, 'app.projectId'))],
+    refs: (i, orgId) => [projectRef(stringAt(i, 'app.projectId'), orgId)],
     provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
   },
   {
@@ -220,7 +230,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['id', 'appId'],
     id: (i) => stringAt(i, 'id'),
-    refs: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
+    refs: (i, orgId) => [{ kind: 'app', id: stringAt(i, 'appId'), org: orgId }],
   },
   {
     type: 'action',
@@ -241,7 +251,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 1,
     summary: ['projectId', 'roleKey'],
     id: (i) => `${stringAt(i, 'projectId')}_${stringAt(i, 'roleKey')}`,
-    refs: (i) => [projectRef(stringAt(i, 'projectId'))],
+    refs: (i, orgId) => [projectRef(stringAt(i, 'projectId'), orgId)],
     provides: (i) => roleRefs(stringAt(i, 'projectId'), [stringAt(i, 'roleKey')]),
   },
   {
@@ -252,7 +262,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 2,
     summary: ['flowType', 'triggerType', 'actionIds'],
     id: (i) => `${stringAt(i, 'flowType')}_${stringAt(i, 'triggerType')}`,
-    refs: (i, orgId) => [...orgRef(orgId), ...stringsAt(i, 'actionIds').map((id): Ref => ({ kind: 'action', id }))],
+    refs: (i, orgId) => [...orgRef(orgId), ...stringsAt(i, 'actionIds').map((id): Ref => ({ kind: 'action', id, org: orgId }))],
   },
   {
     type: 'project_grant',
@@ -262,10 +272,11 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 2,
     summary: ['grantId', 'projectGrant.projectId', 'projectGrant.grantedOrgId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectGrant.projectId')}_${stringAt(i, 'projectGrant.grantedOrgId')}`,
-    refs: (i) => [
-      projectRef(stringAt(i, 'projectGrant.projectId')),
+    // The granting org owns the project and its roles; the granted org is any other.
+    refs: (i, orgId) => [
+      projectRef(stringAt(i, 'projectGrant.projectId'), orgId),
       { kind: 'org', id: stringAt(i, 'projectGrant.grantedOrgId') },
-      ...roleRefs(stringAt(i, 'projectGrant.projectId'), stringsAt(i, 'projectGrant.roleKeys')),
+      ...roleRefs(stringAt(i, 'projectGrant.projectId'), stringsAt(i, 'projectGrant.roleKeys'), orgId),
     ],
     provides: (i) => [{ kind: 'project_grant', id: stringAt(i, 'grantId') }],
   },
@@ -302,7 +313,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 3,
     summary: ['projectId', 'grantId', 'userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'grantId')}_${stringAt(i, 'userId')}`,
-    refs: (i) => [{ kind: 'project_grant', id: stringAt(i, 'grantId') }, userRef(stringAt(i, 'userId'))],
+    refs: (i, orgId) => [{ kind: 'project_grant', id: stringAt(i, 'grantId'), org: orgId }, userRef(stringAt(i, 'userId'))],
   },
   {
     type: 'project_member',
@@ -312,7 +323,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     pass: 3,
     summary: ['projectId', 'userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'userId')}`,
-    refs: (i) => [projectRef(stringAt(i, 'projectId')), userRef(stringAt(i, 'userId'))],
+    refs: (i, orgId) => [projectRef(stringAt(i, 'projectId'), orgId), userRef(stringAt(i, 'userId'))],
   },
 ];
 

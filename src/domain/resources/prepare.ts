@@ -3,6 +3,7 @@ import { invalidArgument } from '../errors.js';
 import { isJsonObject, type Json, type JsonObject, stringAt, stringsAt, valueAt } from '../json.js';
 import { validateOtpSecret } from '../otp-secret.js';
 import { parsePasswordHash } from '../password-hash.js';
+import { checkFieldRules } from './field-rules.js';
 import type { ResourceKind } from './kinds.js';
 
 /** A user's secrets as stored apart from the user (never logged). */
@@ -73,6 +74,7 @@ const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
  * message naming the field; never echoes secret values.
  */
 export function prepareResource(kind: ResourceKind, item: JsonObject): PreparedResource {
+  checkFieldRules(kind.type, item);
   const missing = (REQUIRED[kind.type] ?? (kind.setting === 'text' ? ['language'] : [])).filter(
     (path) => stringAt(item, path).trim() === '',
   );

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import type { ResourceReader, ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { Ref } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
@@ -61,9 +62,34 @@ async function query<T>(em: EntityManager, sql: string, params: unknown[]): Prom
   return rows;
 }
 
+/** First key of idport's advisory locks (any constant; "1D" for idport). */
+const ORG_LOCK_NAMESPACE = 0x1d;
+
 function createWriter(em: EntityManager): ResourceWriter {
   const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   const ctxCache = new Map<string, RowContext>();
+
+  /**
+   * A domain policy written for an org that has users already moves their user names into the
+   * policy's scope, so the unique index keeps login names unique under the new policy. If that
+   * would give two users one login name, the write fails (and its savepoint rolls back).
+   */
+  async function rescopeUsers(orgId: string) {
+    const scope = await writer.userNameScope(orgId);
+    try {
+      await run('update users set user_name_scope = $2 where org_id = $1 and user_name_scope <> $2', [orgId, scope]);
+    } catch (e) {
+      if (isDomainError(e) && e.id === 'DB-unique') {
+        throw new DomainError(
+          'AlreadyExists',
+          'IMPORT-login-name',
+          'domain_policy: under this policy two users would share a login name (a user name of this org is taken in the instance)',
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
 
   /** The domain policy decides the user-name scope: writing it makes the cached one stale. */
   function forgetContextOn(kind: string, orgId: string) {
@@ -105,11 +131,12 @@ function createWriter(em: EntityManager): ResourceWriter {
       for (const [kind, ids] of byKind) {
         const t = REF_TABLES[kind];
         if (!t) continue;
-        const rows = await run<{ id: string }>(
-          `select ${t.idExpr} as id from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text($1::jsonb))`,
+        const rows = await run<{ id: string; org: string }>(
+          `select ${t.idExpr} as id, ${t.orgExpr} as org from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text($1::jsonb))`,
           [JSON.stringify([...ids])],
         );
-        for (const r of rows) found.add(`${kind}:${r.id}`);
+        // Both forms: any-org references and those that must stay in the row's org (Ref.org).
+        for (const r of rows) found.add(`${kind}:${r.id}`).add(`${kind}:${r.id}@${r.org}`);
       }
       return found;
     },
@@ -174,6 +201,7 @@ function createWriter(em: EntityManager): ResourceWriter {
         [JSON.stringify(records)],
       );
       forgetContextOn(kind, orgId);
+      if (kind === 'domain_policy' && inserted.length) await rescopeUsers(orgId);
       const ok = new Set(inserted.map((r) => r.__index));
       return { conflicts: rows.map((_r, i) => i).filter((i) => !ok.has(i)) };
     },
@@ -192,6 +220,7 @@ function createWriter(em: EntityManager): ResourceWriter {
         [JSON.stringify([record])],
       );
       forgetContextOn(kind, orgId);
+      if (kind === 'domain_policy') await rescopeUsers(orgId);
       if (row.secrets) await writeSecrets(kind, [String(record.id)], [row.secrets]);
     },
 
@@ -204,6 +233,12 @@ function createWriter(em: EntityManager): ResourceWriter {
     },
 
     savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager))),
+
+    async lockOrg(orgId) {
+      // Two-key form: the first key is idport's namespace, so other users of advisory locks on
+      // the same database cannot collide with ours; hashtext maps the org id to the second key.
+      await run('select pg_advisory_xact_lock($1::int4, hashtext($2))', [ORG_LOCK_NAMESPACE, orgId]);
+    },
   };
   return writer;
 }

@@ -152,13 +152,13 @@ function usersTable(type: 'human' | 'machine'): ResourceTable {
 }
 
 /** Tables whose key ids other resources refer to (Ref kinds). */
-export const REF_TABLES: Readonly<Record<string, { table: string; idExpr: string }>> = {
-  org: { table: 'org', idExpr: 'id' },
-  user: { table: 'users', idExpr: 'id' },
-  project: { table: 'project', idExpr: 'id' },
-  project_role: { table: 'project_role', idExpr: "project_id || '_' || role_key" },
-  app: { table: 'app', idExpr: 'id' },
-  project_grant: { table: 'project_grant', idExpr: 'id' },
-  action: { table: 'action', idExpr: 'id' },
-  idp: { table: 'idp', idExpr: 'id' },
+export const REF_TABLES: Readonly<Record<string, { table: string; idExpr: string; orgExpr: string }>> = {
+  org: { table: 'org', idExpr: 'id', orgExpr: 'id' },
+  user: { table: 'users', idExpr: 'id', orgExpr: 'org_id' },
+  project: { table: 'project', idExpr: 'id', orgExpr: 'org_id' },
+  project_role: { table: 'project_role', idExpr: "project_id || '_' || role_key", orgExpr: 'org_id' },
+  app: { table: 'app', idExpr: 'id', orgExpr: 'org_id' },
+  project_grant: { table: 'project_grant', idExpr: 'id', orgExpr: 'org_id' },
+  action: { table: 'action', idExpr: 'id', orgExpr: 'org_id' },
+  idp: { table: 'idp', idExpr: 'id', orgExpr: 'org_id' },
 };

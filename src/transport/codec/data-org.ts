@@ -12,10 +12,10 @@ import {
 import type { DecodedOrg } from '../../application/import/import-data.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import { type DataOrgShape, orgShape } from './data-org-shape.js';
 import { scanOrgs } from './org-scanner.js';
 
-/** Which DataOrg message an export file or inline payload holds. */
-export type DataOrgShape = 'admin' | 'v1';
+export type { DataOrgShape } from './data-org-shape.js';
 
 const JSON_OUT = { alwaysEmitImplicit: false } as const;
 
@@ -71,18 +71,21 @@ export async function validateExportFile(chunks: AsyncIterable<Uint8Array>, maxO
 }
 
 /**
- * Decodes an export file org by org as either DataOrg shape. Unknown fields are ignored, as
- * ZITADEL does. An org that is valid JSON but not a valid DataOrg comes back as an error for
- * that org alone.
+ * Decodes an export file org by org. Each org's shape comes from its content (orgShape), so
+ * an ExportData file named as `data_orgsv1_local`/`_gcs` (the migration guide's file form)
+ * keeps its admin-only fields; `declared` only decides orgs that read the same either way.
+ * Unknown fields are ignored, as ZITADEL does. An org that is valid JSON but not a valid
+ * DataOrg comes back as an error for that org alone.
  */
 export async function* decodeExportFile(
   chunks: AsyncIterable<Uint8Array>,
-  shape: DataOrgShape,
+  declared: DataOrgShape,
   maxOrgBytes: number,
 ): AsyncGenerator<DecodedOrg> {
-  const schema = shape === 'admin' ? AdminDataOrgSchema : V1DataOrgSchema;
   for await (const bytes of scanOrgs(chunks, maxOrgBytes)) {
     const json = parseOrgJson(bytes);
+    const shape = orgShape(json, declared);
+    const schema = shape === 'admin' ? AdminDataOrgSchema : V1DataOrgSchema;
     try {
       if (!isJsonObject(json as Json)) throw new Error('an org must be a JSON object');
       const org = canonicalOrg(schema, json as PbJsonObject);
@@ -122,36 +125,4 @@ function canonicalOrg(schema: DescMessage, json: PbJsonObject): JsonObject {
   // Scalars and enums (orgId, orgState) through the message itself: its rules, its defaults.
   const head = toJson(schema, fromJson(schema, scalars, FROM_JSON), JSON_OUT) as JsonObject;
   return { ...head, ...out };
-}
-
-const ADMIN_ONLY = ['domainPolicy', 'verifySmsOtpMessages', 'verifyEmailOtpMessages', 'orgState'];
-const V1_ONLY = ['iamPolicy', 'secondFactors', 'multiFactors', 'idps'];
-
-/**
- * The migration guide embeds an ExportData response (admin.v1 DataOrgs) as `data_orgsv1`.
- * Parsed as v1, its admin-only fields (domain policy, OTP message texts) would be dropped as
- * unknown. When the JSON uses admin-only names and no v1-only ones, it is read as `data_orgs`
- * instead; every other field has the same JSON name in both messages, so nothing else changes.
- */
-export function routeAdminShapedV1(body: PbJsonObject): PbJsonObject {
-  const key = 'data_orgsv1' in body ? 'data_orgsv1' : 'dataOrgsv1' in body ? 'dataOrgsv1' : undefined;
-  if (!key) return body;
-  const value = body[key];
-  const orgs = isJsonObject(value as Json) ? (value as PbJsonObject).orgs : undefined;
-  if (!Array.isArray(orgs)) return body;
-  const has = (names: string[]) => orgs.some((o) => isJsonObject(o as Json) && names.some((n) => n in (o as PbJsonObject)));
-  const numericTriggers = orgs.some(
-    (o) =>
-      isJsonObject(o as Json) &&
-      Array.isArray((o as PbJsonObject).triggerActions) &&
-      ((o as PbJsonObject).triggerActions as JsonValue[]).some((t) => {
-        // A digit *string* is the admin shape (flow_type is a string there); v1's enum may
-        // legally be a JSON number, which must stay v1.
-        const flowType = isJsonObject(t as Json) ? (t as PbJsonObject).flowType : undefined;
-        return typeof flowType === 'string' && /^\d+$/.test(flowType);
-      }),
-  );
-  if (!(has(ADMIN_ONLY) || numericTriggers) || has(V1_ONLY)) return body;
-  const { [key]: data, ...rest } = body;
-  return { ...rest, dataOrgs: data ?? null };
 }
