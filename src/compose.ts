@@ -21,7 +21,7 @@ import { createResourceTransactions } from './persistence/resources/resource-sto
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
 import { createMigrationHandlers } from './transport/idport/migration.handler.js';
-import { createAuthInterceptor } from './transport/interceptors/auth.interceptor.js';
+import { createAuthGate } from './transport/gate/auth-gate.js';
 import { createErrorsInterceptor } from './transport/interceptors/errors.interceptor.js';
 import { createManagementHandlers } from './transport/management/users.handler.js';
 import { createHttpHandler } from './transport/routes.js';
@@ -71,8 +71,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         machineUsers: createMachineUserCommands({ directory }),
         accessTokens: createAccessTokenCommands({ directory, clock }),
       }),
-      interceptors: [createErrorsInterceptor(log), createAuthInterceptor(createAuthorizer({ directory, clock }))],
+      interceptors: [createErrorsInterceptor(log)],
+      gate: createAuthGate(createAuthorizer({ directory, clock })),
       maxRequestBytes: config.maxRequestBytes,
+      jsonLimits: config.jsonLimits,
       onUnexpected: (m, cause) => log.error(m, cause),
     });
     const server = await listen(handler, config.port, config.host);

@@ -11,6 +11,8 @@ export interface Config {
   exportDir: string;
   importDir: string;
   maxRequestBytes: number;
+  /** How deep and how long JSON in a request may be (every protocol, import files too). */
+  jsonLimits: { maxDepth: number; maxStringBytes: number };
   /** Largest single org in an import file (each org is parsed as one JSON value). */
   maxImportOrgBytes: number;
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
@@ -49,6 +51,11 @@ export function loadConfig(env: Env = process.env): Config {
     exportDir: resolve(env.IDPORT_EXPORT_DIR ?? resolve(home, 'exports')),
     importDir: resolve(env.IDPORT_IMPORT_DIR ?? resolve(home, 'imports')),
     maxRequestBytes: int(env, 'IDPORT_MAX_REQUEST_BYTES', 64 * 1024 * 1024),
+    // See DEFAULT_JSON_LIMITS (transport/gate/json-bounds.ts) for where the defaults come from.
+    jsonLimits: {
+      maxDepth: int(env, 'IDPORT_MAX_JSON_DEPTH', 100),
+      maxStringBytes: int(env, 'IDPORT_MAX_JSON_STRING_BYTES', 1024 * 1024),
+    },
     // Files are streamed org by org; one org is parsed as one string, and V8 strings top out
     // near 512 MiB.
     maxImportOrgBytes: int(env, 'IDPORT_MAX_IMPORT_ORG_BYTES', 480 * 1024 * 1024),

@@ -12,7 +12,10 @@ import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
 import { routeAdminShapedV1 } from './codec/data-org.js';
+import type { AuthGate } from './gate/auth-gate.js';
+import { boundJsonBody, type JsonLimits } from './gate/json-bounds.js';
 import { registerHealth } from './health.js';
+import { toConnectError } from './interceptors/errors.interceptor.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
 import { registerReflection } from './reflection.js';
@@ -26,8 +29,12 @@ export interface HandlerOptions {
   management: ServiceImpl<typeof ManagementService>;
   migration: ServiceImpl<typeof MigrationService>;
   interceptors: Interceptor[];
+  /** Authentication and permission, checked from the headers before any body byte is read. */
+  gate: AuthGate;
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
+  /** How deep and how long JSON in a request may be, on every protocol. */
+  jsonLimits: JsonLimits;
   onUnexpected(message: string, cause: unknown): void;
 }
 
@@ -40,7 +47,18 @@ async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number)
   const source = (uReq.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (let step = await source.next(); !step.done; step = await source.next()) {
+  for (let step = await nextOrFailure(source); !step.done; step = await nextOrFailure(source)) {
+    if ('failure' in step) {
+      // A body that breaks a bound (or a broken connection): Connect answers it as it would.
+      const { failure } = step;
+      return {
+        ...uReq,
+        body: (async function* () {
+          yield* [];
+          throw failure;
+        })(),
+      };
+    }
     chunks.push(step.value);
     size += step.value.length;
     if (size > maxBytes) {
@@ -73,10 +91,21 @@ async function withAdminShapedV1(uReq: UniversalServerRequest, maxBytes: number)
   };
 }
 
+async function nextOrFailure(
+  source: AsyncIterator<Uint8Array>,
+): Promise<IteratorResult<Uint8Array> | { done: false; failure: ConnectError }> {
+  try {
+    return await source.next();
+  } catch (e) {
+    return { done: false, failure: toConnectError(e) };
+  }
+}
+
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */
 export function createHttpHandler(options: HandlerOptions) {
   const router = createConnectRouter({
     interceptors: options.interceptors,
+    requestGate: options.gate.requestGate,
     readMaxBytes: options.maxRequestBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
     // grpc-gateway (and ZITADEL) discard unknown JSON fields; so do we, on every protocol.
@@ -97,7 +126,9 @@ export function createHttpHandler(options: HandlerOptions) {
   const rest = createRestGateway({
     routes: compileRestRoutes(API_SERVICES),
     handlers: byMethod,
+    gate: options.gate,
     maxBodyBytes: options.maxRequestBytes,
+    jsonLimits: options.jsonLimits,
   });
 
   /** A client that goes away mid-response (a cancelled stream) is normal, not a server fault. */
@@ -111,20 +142,28 @@ export function createHttpHandler(options: HandlerOptions) {
     if (!clientGone(reason)) options.onUnexpected(`request to ${where} failed`, reason);
   };
 
+  async function serveRpc(rpc: UniversalHandler, req: NodeServerRequest, res: NodeServerResponse) {
+    // The gate decides from the headers; a refused request's body is never read (Connect's
+    // requestGate throws the stored refusal before it reads, in the caller's protocol).
+    const decision = await options.gate.decide(rpc.method, req.headers);
+    let uReq = universalRequestFromNodeRequest(req, res, undefined, options.gate.contextValues(decision));
+    if (!decision.error) {
+      const contentType = uReq.header.get('content-type');
+      uReq = { ...uReq, body: boundJsonBody(uReq.body as AsyncIterable<Uint8Array>, contentType, options.jsonLimits) };
+      if (rpc.method === AdminService.method.importData && contentType === 'application/json') {
+        uReq = await withAdminShapedV1(uReq, options.maxRequestBytes);
+      }
+    }
+    const uRes = await clientParseErrors(await rpc(uReq));
+    closeIfBodyUnread(req, res);
+    await universalResponseToNodeResponse(uRes, res);
+  }
+
   return function handle(req: NodeServerRequest, res: NodeServerResponse) {
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
     const rpc = byPath.get(path);
     if (rpc) {
-      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-      const isJsonImport = rpc.method === AdminService.method.importData && uReq.header.get('content-type') === 'application/json';
-      (isJsonImport ? withAdminShapedV1(uReq, options.maxRequestBytes) : Promise.resolve(uReq))
-        .then(rpc)
-        .then(clientParseErrors)
-        .then((uRes) => {
-          closeIfBodyUnread(req, res);
-          return universalResponseToNodeResponse(uRes, res);
-        })
-        .catch(report(path));
+      serveRpc(rpc, req, res).catch(report(path));
       return;
     }
     rest(req, res)
