@@ -1,7 +1,7 @@
 import { Code } from '@connectrpc/connect';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { mintRoleToken } from '../support/roles.js';
 import { floodHttp1, floodHttp2, type RawAnswer } from '../support/raw-http.js';
+import { mintRoleToken } from '../support/roles.js';
 
 /**
  * Issue 9, class 1: authentication and the method's permission are decided from the headers,
@@ -101,7 +101,7 @@ describe.each(cases)('$name', ({ send, code }) => {
   });
 });
 
-test('the REST refusal carries ZITADEL\'s ErrorDetail with the error id', async () => {
+test("the REST refusal carries ZITADEL's ErrorDetail with the error id", async () => {
   const answer = await floodHttp1(app.url, '/admin/v1/import', { 'content-type': 'application/json' }, 1024);
   expect(answer.status).toBe(401);
   expect(json(answer)).toEqual({

@@ -14,6 +14,22 @@ export interface RawAnswer {
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x20);
 
+/** Bytes to send: `size` spaces (a flood), or exactly `bytes`. */
+type Body = { size: number; at(offset: number, n: number): Buffer };
+const spaces = (size: number): Body => ({ size, at: (_o, n) => CHUNK.subarray(0, n) });
+const exactly = (bytes: Buffer): Body => ({ size: bytes.length, at: (o, n) => bytes.subarray(o, o + n) });
+
+/** Sends exactly `body` (HTTP/1.1 or cleartext HTTP/2) and collects the answer. */
+export function floodWith(
+  version: 1 | 2,
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<RawAnswer> {
+  return version === 1 ? sendHttp1(baseUrl, path, headers, exactly(body)) : sendHttp2(baseUrl, path, headers, exactly(body));
+}
+
 /**
  * Sends an HTTP/1.1 request declaring `bodyBytes`, writes the body only as fast as the socket
  * takes it, and stops writing the moment the response begins. A server that reads the whole
@@ -21,6 +37,11 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x20);
  * leaves it near the sizes of the socket buffers.
  */
 export function floodHttp1(baseUrl: string, path: string, headers: Record<string, string>, bodyBytes: number): Promise<RawAnswer> {
+  return sendHttp1(baseUrl, path, headers, spaces(bodyBytes));
+}
+
+function sendHttp1(baseUrl: string, path: string, headers: Record<string, string>, source: Body): Promise<RawAnswer> {
+  const bodyBytes = source.size;
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname);
@@ -53,7 +74,7 @@ export function floodHttp1(baseUrl: string, path: string, headers: Record<string
       while (!answered && sent < bodyBytes) {
         const n = Math.min(CHUNK.length, bodyBytes - sent);
         sent += n;
-        if (!socket.write(CHUNK.subarray(0, n))) return void socket.once('drain', pump);
+        if (!socket.write(source.at(sent - n, n))) return void socket.once('drain', pump);
       }
     };
     pump();
@@ -62,6 +83,11 @@ export function floodHttp1(baseUrl: string, path: string, headers: Record<string
 
 /** The same over cleartext HTTP/2 (gRPC, Connect over h2): one stream, flow-controlled writes. */
 export function floodHttp2(baseUrl: string, path: string, headers: Record<string, string>, bodyBytes: number): Promise<RawAnswer> {
+  return sendHttp2(baseUrl, path, headers, spaces(bodyBytes));
+}
+
+function sendHttp2(baseUrl: string, path: string, headers: Record<string, string>, source: Body): Promise<RawAnswer> {
+  const bodyBytes = source.size;
   return new Promise((resolve, reject) => {
     const session = http2.connect(baseUrl);
     session.on('error', reject);
@@ -95,7 +121,7 @@ export function floodHttp2(baseUrl: string, path: string, headers: Record<string
       while (!answered && sent < bodyBytes) {
         const n = Math.min(CHUNK.length, bodyBytes - sent);
         sent += n;
-        if (!stream.write(CHUNK.subarray(0, n))) return void stream.once('drain', pump);
+        if (!stream.write(source.at(sent - n, n))) return void stream.once('drain', pump);
       }
       if (!answered) stream.end();
     };
@@ -123,7 +149,11 @@ function grpcWebTrailers(body: Buffer): Record<string, string> {
   while (at + 5 <= body.length) {
     const length = body.readUInt32BE(at + 1);
     if ((body[at] as number) & 0x80) {
-      const lines = body.subarray(at + 5, at + 5 + length).toString('latin1').split('\r\n').filter(Boolean);
+      const lines = body
+        .subarray(at + 5, at + 5 + length)
+        .toString('latin1')
+        .split('\r\n')
+        .filter(Boolean);
       return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
     }
     at += 5 + length;

@@ -43,9 +43,7 @@ export function createAuthGate(authorize: Authorize) {
       const access = await authorize({
         authorization: headerOf(headers, 'authorization'),
         permission,
-        orgScope: ORG_SCOPED_SERVICES.has(method.parent.typeName)
-          ? { requestedOrgId: headerOf(headers, 'x-zitadel-orgid') || null }
-          : null,
+        orgScope: ORG_SCOPED_SERVICES.has(method.parent.typeName) ? { requestedOrgId: headerOf(headers, 'x-zitadel-orgid') || null } : null,
       });
       return { access };
     } catch (e) {

@@ -83,11 +83,7 @@ const ENVELOPED_JSON = /^application\/(connect|grpc|grpc-web)\+json\b/;
  * bodies (protobuf binary) pass untouched. Compressed envelopes are not inspected here; the
  * parsers behind them are iterative and ignore unknown fields, so depth there cannot crash.
  */
-export function boundJsonBody(
-  body: AsyncIterable<Uint8Array>,
-  contentType: string | null,
-  limits: JsonLimits,
-): AsyncIterable<Uint8Array> {
+export function boundJsonBody(body: AsyncIterable<Uint8Array>, contentType: string | null, limits: JsonLimits): AsyncIterable<Uint8Array> {
   const type = (contentType ?? '').toLowerCase();
   if (type.startsWith('application/json')) {
     return (async function* () {

@@ -1,4 +1,13 @@
-import { create, createRegistry, type DescMessage, fromJson, type JsonObject, type JsonValue, type Message, toJson } from '@bufbuild/protobuf';
+import {
+  create,
+  createRegistry,
+  type DescMessage,
+  fromJson,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+  toJson,
+} from '@bufbuild/protobuf';
 import { type Any, AnySchema, anyPack, StructSchema } from '@bufbuild/protobuf/wkt';
 import type { ConnectError } from '@connectrpc/connect';
 import { ErrorDetailSchema } from '../../../gen/zitadel/message_pb.js';
