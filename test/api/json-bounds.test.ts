@@ -28,8 +28,10 @@ async function send(version: 1 | 2, path: string, headers: Record<string, string
   return floodWith(version, app.url, path, headers, body);
 }
 
-const CONNECT_CODE = (name: unknown) =>
-  Object.values(Code).find((c) => typeof c === 'number' && Code[c].replace(/(?<!^)[A-Z]/g, (x) => `_${x}`).toLowerCase() === name);
+const CONNECT_CODE = (name: unknown): Code | undefined =>
+  (Object.values(Code) as (Code | string)[]).find(
+    (c): c is Code => typeof c === 'number' && Code[c].replace(/(?<!^)[A-Z]/g, (x) => `_${x}`).toLowerCase() === name,
+  );
 const grpcStatus = (a: RawAnswer) => Number(a.headers['grpc-status'] ?? a.trailers['grpc-status']);
 const bodyJson = (a: RawAnswer) => JSON.parse(a.body.toString('utf8')) as { code: unknown };
 function endStream(a: RawAnswer) {

@@ -15,7 +15,7 @@ export interface RawAnswer {
 const CHUNK = Buffer.alloc(64 * 1024, 0x20);
 
 /** Bytes to send: `size` spaces (a flood), or exactly `bytes`. */
-type Body = { size: number; at(offset: number, n: number): Buffer };
+type Body = { size: number; at(offset: number, n: number): Uint8Array };
 const spaces = (size: number): Body => ({ size, at: (_o, n) => CHUNK.subarray(0, n) });
 const exactly = (bytes: Buffer): Body => ({ size: bytes.length, at: (o, n) => bytes.subarray(o, o + n) });
 
@@ -63,7 +63,7 @@ function sendHttp1(baseUrl: string, path: string, headers: Record<string, string
       const hdrs = Object.fromEntries(
         head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
       );
-      let body = text.subarray(split + 4);
+      let body: Buffer = text.subarray(split + 4);
       if (hdrs['transfer-encoding'] === 'chunked') body = dechunk(body);
       resolve({ status, headers: hdrs, trailers: grpcWebTrailers(body), body, sent: sentAtAnswer });
     });

@@ -49,12 +49,14 @@ export class JsonBoundsScanner {
     for (let i = start; i < end; i++) {
       const b = bytes[i] as number;
       if (this.inString) {
+        if (b === QUOTE && !this.escaped) {
+          this.inString = false;
+          continue;
+        }
+        this.escaped = !this.escaped && b === BACKSLASH;
         if (++this.stringBytes > maxStringBytes) {
           throw invalidArgument('JSON-string-size', `a JSON string in the request is longer than ${maxStringBytes} bytes`);
         }
-        if (this.escaped) this.escaped = false;
-        else if (b === BACKSLASH) this.escaped = true;
-        else if (b === QUOTE) this.inString = false;
       } else if (b === QUOTE) {
         this.inString = true;
         this.stringBytes = 0;
