@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createAuthorizer } from './application/access/authorize.js';
+import { createTargetGuard } from './application/access/target-guard.js';
 import { bootstrapInstance } from './application/bootstrap.js';
 import { createAccessTokenCommands } from './application/directory/access-tokens.js';
 import { createIamMemberCommands } from './application/directory/iam-members.js';
@@ -56,9 +57,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       log.info(`first start: created org ${boot.orgId} and admin user ${boot.userId}; admin token written to ${config.adminTokenFile}`);
     }
 
+    const guard = createTargetGuard({ directory });
     const adminUseCases = {
       orgs: createOrgQueries({ directory }),
-      iamMembers: createIamMemberCommands({ directory }),
+      iamMembers: createIamMemberCommands({ directory, guard }),
       exportData: createExporter({ tx: resources, blobs }),
       streamExport: createExportStreamer({ tx: resources }),
       importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
@@ -68,8 +70,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       admin: createAdminHandlers(adminUseCases, importLimits),
       migration: createMigrationHandlers(adminUseCases, importLimits),
       management: createManagementHandlers({
-        machineUsers: createMachineUserCommands({ directory }),
-        accessTokens: createAccessTokenCommands({ directory, clock }),
+        machineUsers: createMachineUserCommands({ directory, guard }),
+        accessTokens: createAccessTokenCommands({ directory, clock, guard }),
       }),
       interceptors: [createErrorsInterceptor(log)],
       gate: createAuthGate(createAuthorizer({ directory, clock })),

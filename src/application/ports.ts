@@ -116,6 +116,8 @@ export interface DirectoryStore {
   ): Promise<{ total: number; items: PersonalAccessToken[] }>;
   removeToken(userId: string, tokenId: string): Promise<boolean>;
 
+  /** Every holder of instance-level roles (a short list: admins, not users). */
+  iamMembers(): Promise<{ userId: string; roles: string[] }[]>;
   /** Sets (replaces) the user's instance-level roles. */
   setIamMember(userId: string, roles: string[]): Promise<'created' | 'updated'>;
   setOrgMember(orgId: string, userId: string, roles: string[]): Promise<void>;

@@ -39,10 +39,9 @@ export async function makeRoleHolder(
   let orgId: string | undefined;
   if (roles.org) {
     orgId = roles.org.orgId ?? `o-${tag}`;
-    const org = dataOrg(orgId, `org ${tag}`, {
-      machineUsers: [machineUser(userId, `m-${tag}`)],
-      orgMembers: [{ userId, roles: roles.org.roles }],
-    });
+    const parts = { machineUsers: [machineUser(userId, `m-${tag}`)], orgMembers: [{ userId, roles: roles.org.roles }] };
+    // Without a name, an org part adds to the org that exists with that id.
+    const org = roles.org.orgId ? { orgId, ...parts } : dataOrg(orgId, `org ${tag}`, parts);
     // An org that exists already is matched by id; only the user and membership are new.
     const res = await rest(app, 'POST', '/admin/v1/import', { timeout: '1m', dataOrgs: { orgs: [org] } });
     const errors = (res.errors as unknown[] | undefined) ?? [];

@@ -4,7 +4,7 @@ import { createContextKey, type HandlerContext } from '@connectrpc/connect';
 import { auth_option } from '../../../gen/zitadel/options_pb.js';
 import type { Access } from '../../application/access/authorize.js';
 import { DomainError } from '../../domain/errors.js';
-import { PUBLIC } from '../../domain/permissions.js';
+import { type Principal, PUBLIC } from '../../domain/permissions.js';
 
 /**
  * Where handlers find who is calling and which org the call acts on. Set by the auth gate
@@ -30,4 +30,9 @@ export function orgOf(ctx: HandlerContext): string {
   const orgId = ctx.values.get(accessKey).orgId;
   if (orgId === null) throw new DomainError('Internal', 'AUTH-no-org-context', 'org context missing');
   return orgId;
+}
+
+/** Who is calling (null on public methods); set by the auth gate. */
+export function principalOf(ctx: HandlerContext): Principal | null {
+  return ctx.values.get(accessKey).principal;
 }
