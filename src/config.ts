@@ -30,6 +30,18 @@ function int(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function positiveDuration(env: Env, name: string, fallback: string): number {
+  const raw = env[name] || fallback;
+  let ms: number | undefined;
+  try {
+    ms = parseDuration(raw, name);
+  } catch (e) {
+    throw new Error((e as Error).message);
+  }
+  if (ms === undefined || ms <= 0) throw new Error(`${name} must be a positive duration such as "8760h", got "${raw}"`);
+  return ms;
+}
+
 /** Reads configuration from the environment; see the README's configuration table. */
 export function loadConfig(env: Env = process.env): Config {
   const home = resolve(env.IDPORT_HOME ?? '.idport');
@@ -66,7 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap: {
       orgName: env.IDPORT_DEFAULT_ORG ?? 'idport',
       adminUserName: env.IDPORT_ADMIN_USER ?? 'idport-admin',
-      tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
+      tokenLifetimeMs: positiveDuration(env, 'IDPORT_ADMIN_TOKEN_TTL', '8760h'),
     },
     logLevel,
   };
