@@ -10,12 +10,14 @@ import { createOrgQueries } from './application/directory/orgs.js';
 import { createExporter, createExportStreamer } from './application/export/export-data.js';
 import { createImporter } from './application/import/import-data.js';
 import type { Clock } from './application/ports.js';
+import { createReadiness, databaseReadiness } from './application/readiness.js';
 import { createBlobStorage } from './blob/blob-storage.js';
 import { createGcsBlobStorage } from './blob/gcs.js';
 import { createLocalBlobStorage } from './blob/local-file.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
+import { databaseUnavailable } from './persistence/db-errors.js';
 import { createDirectoryStore } from './persistence/directory-store.js';
 import { openDatabase } from './persistence/orm.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
@@ -58,6 +60,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     }
 
     const guard = createTargetGuard({ directory });
+    const readiness = createReadiness({ timeoutMs: 2000 });
+    readiness.add(databaseReadiness(db));
     const adminUseCases = {
       orgs: createOrgQueries({ directory }),
       iamMembers: createIamMemberCommands({ directory, guard }),
@@ -73,10 +77,11 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         machineUsers: createMachineUserCommands({ directory, guard }),
         accessTokens: createAccessTokenCommands({ directory, clock, guard }),
       }),
-      interceptors: [createErrorsInterceptor(log)],
-      gate: createAuthGate(createAuthorizer({ directory, clock })),
+      interceptors: [createErrorsInterceptor(log, databaseUnavailable)],
+      gate: createAuthGate(createAuthorizer({ directory, clock }), { classify: databaseUnavailable, log }),
       maxRequestBytes: config.maxRequestBytes,
       jsonLimits: config.jsonLimits,
+      readiness,
       onUnexpected: (m, cause) => log.error(m, cause),
     });
     const server = await listen(handler, config.port, config.host);

@@ -208,3 +208,15 @@ export interface ResourceTransactions {
   /** A consistent snapshot (REPEATABLE READ, read only) for a whole export. */
   read<T>(signal: AbortSignal, work: (reader: ResourceReader) => Promise<T>): Promise<T>;
 }
+
+/** One condition the service needs to take traffic (the database reachable, not draining, …). */
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves true when the condition holds; false or a rejection means not ready. */
+  check(signal: AbortSignal): Promise<boolean>;
+}
+
+/** Whether the database answers at all (a trivial query), for readiness. */
+export interface DatabaseProbe {
+  ping(signal: AbortSignal): Promise<void>;
+}

@@ -11,6 +11,7 @@ import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
+import type { ReadinessStatus } from '../application/readiness.js';
 import { routeAdminShapedV1 } from './codec/data-org.js';
 import type { AuthGate } from './gate/auth-gate.js';
 import { boundJsonBody, type JsonLimits } from './gate/json-bounds.js';
@@ -18,6 +19,7 @@ import { registerHealth } from './health.js';
 import { toConnectError } from './interceptors/errors.interceptor.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
+import { createProbeRoutes } from './probes-http.js';
 import { registerReflection } from './reflection.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
@@ -35,6 +37,8 @@ export interface HandlerOptions {
   maxRequestBytes: number;
   /** How deep and how long JSON in a request may be, on every protocol. */
   jsonLimits: JsonLimits;
+  /** Readiness, for grpc.health and `/debug/ready`. */
+  readiness: { status(): Promise<ReadinessStatus> };
   onUnexpected(message: string, cause: unknown): void;
 }
 
@@ -114,7 +118,8 @@ export function createHttpHandler(options: HandlerOptions) {
   router.service(AdminService, options.admin);
   router.service(ManagementService, options.management);
   router.service(MigrationService, options.migration);
-  registerHealth(router, API_SERVICES);
+  registerHealth(router, API_SERVICES, async () => (await options.readiness.status()).ready);
+  const probes = createProbeRoutes(options.readiness);
   registerReflection(router, [...API_SERVICES, Health]);
 
   const byPath = new Map<string, UniversalHandler>();
@@ -166,7 +171,8 @@ export function createHttpHandler(options: HandlerOptions) {
       serveRpc(rpc, req, res).catch(report(path));
       return;
     }
-    rest(req, res)
+    probes(req, res, path)
+      .then((served) => served || rest(req, res))
       .then((served) => {
         if (served) return;
         res.writeHead(404, { 'content-type': 'application/json' });

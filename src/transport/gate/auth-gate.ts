@@ -1,9 +1,16 @@
 import type { DescMethod } from '@bufbuild/protobuf';
-import { type ConnectError, type ContextValues, createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
+import {
+  Code,
+  type ConnectError,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+} from '@connectrpc/connect';
 import type { Access, Authorize } from '../../application/access/authorize.js';
 import { DomainError } from '../../domain/errors.js';
 import { accessKey, declaredPermission } from '../interceptors/auth.interceptor.js';
-import { toConnectError } from '../interceptors/errors.interceptor.js';
+import { type ErrorClassifier, type ErrorLog, toConnectError } from '../interceptors/errors.interceptor.js';
 
 /** What the gate decided for one request: who is calling, or why they may not. */
 export type GateDecision = { access: Access; error?: undefined } | { access?: undefined; error: ConnectError };
@@ -32,7 +39,7 @@ function headerOf(headers: HeaderSource, name: string): string | null {
  * serves; the REST gateway and the admin-shaped ImportData rewrite read bodies outside
  * Connect, so they ask `decide` first and pass the decision on in the context values.
  */
-export function createAuthGate(authorize: Authorize) {
+export function createAuthGate(authorize: Authorize, options: { classify?: ErrorClassifier; log?: ErrorLog } = {}) {
   async function decide(method: DescMethod, headers: HeaderSource): Promise<GateDecision> {
     try {
       const permission = declaredPermission(method);
@@ -47,7 +54,12 @@ export function createAuthGate(authorize: Authorize) {
       });
       return { access };
     } catch (e) {
-      return { error: toConnectError(e) };
+      const error = toConnectError(e, options.classify);
+      // A refusal is the caller's business; a failure to decide (database down) is ours.
+      if (error.code === Code.Internal || error.code === Code.Unavailable) {
+        options.log?.error(`${method.parent.typeName}/${method.name}: auth: ${Code[error.code]}: ${error.rawMessage}`, error.cause);
+      }
+      return { error };
     }
   }
 
