@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createAuthorizer } from './application/access/authorize.js';
 import { createTargetGuard } from './application/access/target-guard.js';
 import { bootstrapInstance } from './application/bootstrap.js';
@@ -22,6 +20,7 @@ import { createDirectoryStore } from './persistence/directory-store.js';
 import { openDatabase } from './persistence/orm.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
+import { privateDir, writeSecretFile } from './secure-files.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
 import { createAuthGate } from './transport/gate/auth-gate.js';
 import { createMigrationHandlers } from './transport/idport/migration.handler.js';
@@ -42,6 +41,7 @@ export interface App {
 export async function createApp(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
+  if (config.database.kind === 'pglite' && !config.database.dataDir.includes('://')) await privateDir(config.database.dataDir);
   const db = await openDatabase(config.database);
   try {
     const directory = createDirectoryStore(db);
@@ -54,8 +54,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
-      await mkdir(dirname(config.adminTokenFile), { recursive: true });
-      await writeFile(config.adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
+      await writeSecretFile(config.adminTokenFile, `${boot.token}\n`);
       log.info(`first start: created org ${boot.orgId} and admin user ${boot.userId}; admin token written to ${config.adminTokenFile}`);
     }
 

@@ -5,8 +5,8 @@ const config = loadConfig();
 const app = await createApp(config);
 console.log(`idport listening on ${app.url} (gRPC, gRPC-Web, Connect and REST on one port)`);
 if (app.bootstrapToken) {
-  // Printed exactly once, on the start that minted it; it is also in the token file.
-  console.log(`admin personal access token (shown once): ${app.bootstrapToken}`);
+  // Only the file holds the token: stdout ends up in log collectors (issue 9).
+  console.log(`admin personal access token written to ${config.adminTokenFile} (mode 0600)`);
 }
 
 let stopping = false;
