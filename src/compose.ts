@@ -15,6 +15,7 @@ import { createLocalBlobStorage } from './blob/local-file.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
+import { lockDataDir } from './persistence/data-dir-lock.js';
 import { databaseUnavailable } from './persistence/db-errors.js';
 import { createDirectoryStore } from './persistence/directory-store.js';
 import { openDatabase } from './persistence/orm.js';
@@ -41,8 +42,18 @@ export interface App {
 export async function createApp(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
-  if (config.database.kind === 'pglite' && !config.database.dataDir.includes('://')) await privateDir(config.database.dataDir);
-  const db = await openDatabase(config.database);
+  let unlock = async () => {};
+  if (config.database.kind === 'pglite' && !config.database.dataDir.includes('://')) {
+    await privateDir(config.database.dataDir);
+    unlock = await lockDataDir(config.database.dataDir);
+  }
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase(config.database);
+  } catch (e) {
+    await unlock();
+    throw e;
+  }
   try {
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
@@ -92,10 +103,12 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       async close() {
         await server.close();
         await db.close();
+        await unlock();
       },
     };
   } catch (e) {
     await db.close();
+    await unlock();
     throw e;
   }
 }
