@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createAuthorizer } from './application/access/authorize.js';
 import { createClientCredentials } from './application/access/client-credentials.js';
+import { createTargetGuard } from './application/access/target-guard.js';
 import { bootstrapInstance } from './application/bootstrap.js';
 import { createAccessTokenCommands } from './application/directory/access-tokens.js';
 import { createIamMemberCommands } from './application/directory/iam-members.js';
@@ -12,6 +11,7 @@ import { createExporter, createExportStreamer } from './application/export/expor
 import { createImporter } from './application/import/import-data.js';
 import { createKratosIdentities } from './application/kratos/kratos-identities.js';
 import type { Clock } from './application/ports.js';
+import { createReadiness, databaseReadiness } from './application/readiness.js';
 import { createRealmAdmin } from './application/realm/realm-admin.js';
 import { createBlobStorage } from './blob/blob-storage.js';
 import { createGcsBlobStorage } from './blob/gcs.js';
@@ -21,6 +21,8 @@ import { parseS3AllowList } from './blob/s3-endpoint.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
+import { lockDataDir } from './persistence/data-dir-lock.js';
+import { databaseUnavailable } from './persistence/db-errors.js';
 import { createDirectoryStore } from './persistence/directory-store.js';
 import { createHumanUserReader } from './persistence/identities/human-user-reader.js';
 import { createMachineSecretStore } from './persistence/identities/machine-secret-store.js';
@@ -28,9 +30,10 @@ import { createRealmSettingsStore } from './persistence/identities/realm-setting
 import { openDatabase } from './persistence/orm.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
+import { privateDir, writeSecretFile } from './secure-files.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
+import { createAuthGate } from './transport/gate/auth-gate.js';
 import { createMigrationHandlers } from './transport/idport/migration.handler.js';
-import { createAuthInterceptor } from './transport/interceptors/auth.interceptor.js';
 import { createErrorsInterceptor } from './transport/interceptors/errors.interceptor.js';
 import { createKratosHandler } from './transport/kratos/kratos.handler.js';
 import { createManagementHandlers } from './transport/management/users.handler.js';
@@ -56,7 +59,18 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     s3: createS3BlobStorage({ allowList: parseS3AllowList(config.s3Endpoints), partSize: config.s3PartSize }),
     local: createLocalBlobStorage({ exportDir: config.exportDir, importDir: config.importDir }),
   });
-  const db = await openDatabase(config.database);
+  let unlock = async () => {};
+  if (config.database.kind === 'pglite' && !config.database.dataDir.includes('://')) {
+    await privateDir(config.database.dataDir);
+    unlock = await lockDataDir(config.database.dataDir);
+  }
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase(config.database);
+  } catch (e) {
+    await unlock();
+    throw e;
+  }
   try {
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
@@ -64,14 +78,16 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
-      await mkdir(dirname(config.adminTokenFile), { recursive: true });
-      await writeFile(config.adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
+      await writeSecretFile(config.adminTokenFile, `${boot.token}\n`);
       log.info(`first start: created org ${boot.orgId} and admin user ${boot.userId}; admin token written to ${config.adminTokenFile}`);
     }
 
+    const guard = createTargetGuard({ directory });
+    const readiness = createReadiness({ timeoutMs: 2000 });
+    readiness.add(databaseReadiness(db));
     const adminUseCases = {
       orgs: createOrgQueries({ directory }),
-      iamMembers: createIamMemberCommands({ directory }),
+      iamMembers: createIamMemberCommands({ directory, guard }),
       exportData: createExporter({ tx: resources, blobs }),
       streamExport: createExportStreamer({ tx: resources }),
       importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
@@ -104,12 +120,15 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       admin: createAdminHandlers(adminUseCases, importLimits),
       ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases, importLimits) } : {}),
       management: createManagementHandlers({
-        machineUsers: createMachineUserCommands({ directory }),
-        accessTokens: createAccessTokenCommands({ directory, clock }),
+        machineUsers: createMachineUserCommands({ directory, guard }),
+        accessTokens: createAccessTokenCommands({ directory, clock, guard }),
         clientCredentials,
       }),
-      interceptors: [createErrorsInterceptor(log), createAuthInterceptor(authorize)],
+      interceptors: [createErrorsInterceptor(log, databaseUnavailable)],
+      gate: createAuthGate(authorize, { classify: databaseUnavailable, log }),
       maxRequestBytes: config.maxRequestBytes,
+      jsonLimits: config.jsonLimits,
+      readiness,
       onUnexpected: (m, cause) => log.error(m, cause),
       fallbacks: [kratos, realm],
     });
@@ -122,10 +141,12 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       async close() {
         await server.close();
         await db.close();
+        await unlock();
       },
     };
   } catch (e) {
     await db.close();
+    await unlock();
     throw e;
   }
 }

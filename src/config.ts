@@ -12,6 +12,8 @@ export interface Config {
   exportDir: string;
   importDir: string;
   maxRequestBytes: number;
+  /** How deep and how long JSON in a request may be (every protocol, import files too). */
+  jsonLimits: { maxDepth: number; maxStringBytes: number };
   /** Largest single org in an import file (each org is parsed as one JSON value). */
   maxImportOrgBytes: number;
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
@@ -50,6 +52,18 @@ function s3PartSize(env: Env): number {
   return size;
 }
 
+function positiveDuration(env: Env, name: string, fallback: string): number {
+  const raw = env[name] || fallback;
+  let ms: number | undefined;
+  try {
+    ms = parseDuration(raw, name);
+  } catch (e) {
+    throw new Error((e as Error).message);
+  }
+  if (ms === undefined || ms <= 0) throw new Error(`${name} must be a positive duration such as "8760h", got "${raw}"`);
+  return ms;
+}
+
 /** Reads configuration from the environment; see the README's configuration table. */
 export function loadConfig(env: Env = process.env): Config {
   const home = resolve(env.IDPORT_HOME ?? '.idport');
@@ -75,6 +89,11 @@ export function loadConfig(env: Env = process.env): Config {
     exportDir: resolve(env.IDPORT_EXPORT_DIR ?? resolve(home, 'exports')),
     importDir: resolve(env.IDPORT_IMPORT_DIR ?? resolve(home, 'imports')),
     maxRequestBytes: int(env, 'IDPORT_MAX_REQUEST_BYTES', 64 * 1024 * 1024),
+    // See DEFAULT_JSON_LIMITS (transport/gate/json-bounds.ts) for where the defaults come from.
+    jsonLimits: {
+      maxDepth: int(env, 'IDPORT_MAX_JSON_DEPTH', 100),
+      maxStringBytes: int(env, 'IDPORT_MAX_JSON_STRING_BYTES', 1024 * 1024),
+    },
     // Files are streamed org by org; one org is parsed as one string, and V8 strings top out
     // near 512 MiB.
     maxImportOrgBytes: int(env, 'IDPORT_MAX_IMPORT_ORG_BYTES', 480 * 1024 * 1024),
@@ -85,7 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap: {
       orgName: env.IDPORT_DEFAULT_ORG ?? 'idport',
       adminUserName: env.IDPORT_ADMIN_USER ?? 'idport-admin',
-      tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
+      tokenLifetimeMs: positiveDuration(env, 'IDPORT_ADMIN_TOKEN_TTL', '8760h'),
     },
     logLevel,
     s3Endpoints: (env.IDPORT_S3_ENDPOINTS ?? '').split(/[\s,]+/).filter((entry) => entry !== ''),

@@ -2,11 +2,15 @@ import { createApp } from './compose.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfig();
-const app = await createApp(config);
+const app = await createApp(config).catch((e: unknown) => {
+  // One clear line (the data directory in use, a bad setting), not a stack trace.
+  console.error(`idport: cannot start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 console.log(`idport listening on ${app.url} (gRPC, gRPC-Web, Connect and REST on one port)`);
 if (app.bootstrapToken) {
-  // Printed exactly once, on the start that minted it; it is also in the token file.
-  console.log(`admin personal access token (shown once): ${app.bootstrapToken}`);
+  // Only the file holds the token: stdout ends up in log collectors (issue 9).
+  console.log(`admin personal access token written to ${config.adminTokenFile} (mode 0600)`);
 }
 
 let stopping = false;

@@ -128,6 +128,8 @@ export interface DirectoryStore {
   ): Promise<{ total: number; items: PersonalAccessToken[] }>;
   removeToken(userId: string, tokenId: string): Promise<boolean>;
 
+  /** Every holder of instance-level roles (a short list: admins, not users). */
+  iamMembers(): Promise<{ userId: string; roles: string[] }[]>;
   /** Sets (replaces) the user's instance-level roles. */
   setIamMember(userId: string, roles: string[]): Promise<'created' | 'updated'>;
   setOrgMember(orgId: string, userId: string, roles: string[]): Promise<void>;
@@ -276,4 +278,16 @@ export interface MachineSecretStore {
 export interface RealmSettingsStore {
   get(orgId: string): Promise<JsonObject | undefined>;
   put(orgId: string, settings: JsonObject): Promise<void>;
+}
+
+/** One condition the service needs to take traffic (the database reachable, not draining, …). */
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves true when the condition holds; false or a rejection means not ready. */
+  check(signal: AbortSignal): Promise<boolean>;
+}
+
+/** Whether the database answers at all (a trivial query), for readiness. */
+export interface DatabaseProbe {
+  ping(signal: AbortSignal): Promise<void>;
 }

@@ -6,7 +6,7 @@
  * filesystem, and the same directory guarantees the same filesystem).
  */
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { constants, type FileHandle, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, invalidArgument, isDomainError, notFound } from '../domain/errors.js';
 import { abortable, blobDeadline } from './abort.js';
@@ -82,7 +82,13 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
         const root = await realpath(options.importDir);
         const source = await realpath(path.join(root, relative));
         assertInside(root, source, target);
-        file = await open(source, 'r');
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, past any
+        // deadline (issue 9). Then only a regular file is read; reads of a regular file ignore
+        // O_NONBLOCK, so nothing changes for them.
+        file = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
+        if (!(await file.stat()).isFile()) {
+          throw invalidArgument('BLOB-local-not-regular', `"${target.path}" is not a regular file`);
+        }
         while (true) {
           if (signal.aborted) throw blobDeadline();
           const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);

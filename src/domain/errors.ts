@@ -47,3 +47,4 @@ export const unavailable = (id: string, message: string, cause?: unknown) => new
 export const deadlineExceeded = (id: string, message: string, details?: Record<string, unknown>) =>
   new DomainError('DeadlineExceeded', id, message, details === undefined ? undefined : { details });
 export const resourceExhausted = (id: string, message: string) => new DomainError('ResourceExhausted', id, message);
+export const failedPrecondition = (id: string, message: string) => new DomainError('FailedPrecondition', id, message);

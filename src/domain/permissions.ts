@@ -52,3 +52,28 @@ export function hasPermission(p: Principal, permission: string, orgId?: string):
   if (orgId === undefined) return false;
   return permissionsOf(p.orgRoles.get(orgId) ?? []).has(permission);
 }
+
+/** The roles a user holds, per scope (a Principal without the caller's identity). */
+export interface RoleHolding {
+  readonly iamRoles: readonly string[];
+  readonly orgRoles: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The role whose last holder may not go: without one, nobody can administer the instance. */
+export const OWNER_ROLE = 'IAM_OWNER';
+
+/**
+ * Whether `actor` holds, at the same or a wider scope, every permission `target` holds.
+ * Minting a token for a user (or removing one) is acting with that user's powers, so it needs
+ * at least the target's level (issue 9: an ORG_OWNER minted a PAT for the instance admin).
+ * An org permission is covered by the actor's instance permissions or its roles in that org.
+ */
+export function covers(actor: RoleHolding, target: RoleHolding): boolean {
+  const instance = permissionsOf(actor.iamRoles);
+  for (const p of permissionsOf(target.iamRoles)) if (!instance.has(p)) return false;
+  for (const [orgId, roles] of target.orgRoles) {
+    const inOrg = permissionsOf(actor.orgRoles.get(orgId) ?? []);
+    for (const p of permissionsOf(roles)) if (!instance.has(p) && !inOrg.has(p)) return false;
+  }
+  return true;
+}

@@ -14,6 +14,8 @@ export interface Database {
   readonly kind: DatabaseConfig['kind'];
   /** Fork per unit of work; never share the root EntityManager between requests. */
   em(): EntityManager;
+  /** A trivial query: resolves when the database answers (readiness). */
+  ping(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,9 @@ const common = {
   allowGlobalContext: false,
   discovery: { warnWhenNoEntities: true },
 };
+
+/** How long closing waits for the pool to drain. */
+const CLOSE_WAIT_MS = 5000;
 
 /** Opens the database and brings its schema up to date with the committed migrations. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
@@ -44,6 +49,18 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return {
     kind: config.kind,
     em: () => orm.em.fork() as unknown as EntityManager,
-    close: () => orm.close(true),
+    async ping(signal) {
+      if (signal.aborted) throw signal.reason;
+      await orm.em.fork().getConnection().execute('select 1');
+    },
+    // Bounded: a connection cut mid-transaction by a database outage is never handed back to
+    // the pool (kysely 0.29 releases a transaction's connection only after a ROLLBACK that
+    // succeeded; MikroORM logs the failed rollback and moves on), and the pool's end() waits
+    // for it forever. Its socket is already dead, so giving up on it loses nothing.
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        setTimeout(resolve, CLOSE_WAIT_MS).unref();
+        orm.close(true).then(resolve, reject);
+      }),
   };
 }

@@ -1,8 +1,14 @@
 import { type DescMethod, type DescService, getOption, hasOption, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
-import { Code } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { createAsyncIterable, type UniversalHandler } from '@connectrpc/connect/protocol';
+import { codeToHttpStatus, errorFromJsonBytes } from '@connectrpc/connect/protocol-connect';
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import { http } from '../../gen/google/api/annotations_pb.js';
+import { isDomainError } from '../domain/errors.js';
+import type { AuthGate } from './gate/auth-gate.js';
+import { checkJsonBounds, type JsonLimits } from './gate/json-bounds.js';
+import { restDetails } from './interceptors/error-details.js';
+import { toConnectError } from './interceptors/errors.interceptor.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 
 /** One `google.api.http` binding, compiled. */
@@ -34,16 +40,10 @@ export function compileRestRoutes(services: readonly DescService[]): RestRoute[]
   return routes;
 }
 
-/** grpc-gateway's error body, which ZITADEL's REST clients parse. */
-function gatewayError(code: Code, message: string) {
-  return JSON.stringify({ code, message, details: [] });
+/** grpc-gateway's error body, which ZITADEL's REST clients parse; details as typed `Any` JSON. */
+function gatewayError(err: ConnectError) {
+  return JSON.stringify({ code: err.code, message: err.rawMessage, details: restDetails(err) });
 }
-
-const CONNECT_CODE_NAMES: Record<string, Code> = Object.fromEntries(
-  Object.entries(Code)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v]) => [k.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase()), v as Code]),
-);
 
 class BodyTooLarge extends Error {}
 
@@ -69,7 +69,9 @@ async function readBody(req: NodeServerRequest, maxBytes: number): Promise<Buffe
 export function createRestGateway(options: {
   routes: RestRoute[];
   handlers: ReadonlyMap<DescMethod, UniversalHandler>;
+  gate: AuthGate;
   maxBodyBytes: number;
+  jsonLimits: JsonLimits;
   /** Rewrites applied to a method's parsed JSON body before it is handed on (routeByShape). */
   importRoutes?: ReadonlyMap<DescMethod, (body: JsonObject) => JsonObject>;
 }) {
@@ -89,16 +91,26 @@ export function createRestGateway(options: {
     const handler = options.handlers.get(route.method);
     if (!handler) return false;
 
-    const fail = (status: number, code: Code, message: string) => {
+    const failWith = (err: ConnectError, status = codeToHttpStatus(err.code)) => {
       closeIfBodyUnread(req, res);
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(gatewayError(code, message));
+      res.end(gatewayError(err));
     };
+    const fail = (status: number, code: Code, message: string) => failWith(new ConnectError(message, code), status);
+
+    // Who is calling, from the headers alone: a refused caller's body is never read.
+    const decision = await options.gate.decide(route.method, req.headers);
+    if (decision.error) {
+      failWith(decision.error);
+      return true;
+    }
 
     let message: JsonObject = {};
     try {
       const raw = await readBody(req, options.maxBodyBytes);
       if (route.body === '*' && raw.length > 0) {
+        // Before JSON.parse/stringify, whose recursion a deeply nested body would overflow.
+        checkJsonBounds(raw, options.jsonLimits);
         const parsed = JSON.parse(raw.toString('utf8')) as JsonValue;
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
           fail(400, Code.InvalidArgument, 'request body must be a JSON object');
@@ -110,7 +122,9 @@ export function createRestGateway(options: {
         message = options.importRoutes?.get(route.method)?.(message) ?? message;
       }
     } catch (e) {
-      if (e instanceof BodyTooLarge) {
+      if (isDomainError(e)) {
+        failWith(toConnectError(e));
+      } else if (e instanceof BodyTooLarge) {
         fail(
           413,
           Code.ResourceExhausted,
@@ -124,7 +138,7 @@ export function createRestGateway(options: {
     for (const [name, value] of url.searchParams) bindField(route.method, message, name, value);
     for (const [i, name] of route.variables.entries()) bindField(route.method, message, name, decodeURIComponent(values[i] ?? ''));
 
-    const uReq = universalRequestFromNodeRequest(req, res, message, undefined);
+    const uReq = universalRequestFromNodeRequest(req, res, message, options.gate.contextValues(decision));
     uReq.method = 'POST';
     uReq.header.set('content-type', 'application/json');
     uReq.header.delete('content-length');
@@ -138,16 +152,13 @@ export function createRestGateway(options: {
     // Re-shape Connect's {code:"invalid_argument",...} as grpc-gateway's numeric-code body.
     const chunks: Uint8Array[] = [];
     for await (const c of uRes.body ?? []) chunks.push(c);
-    let code = Code.Unknown;
-    let text = 'unknown error';
+    let err: ConnectError;
     try {
-      const err = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: string; message?: string };
-      code = CONNECT_CODE_NAMES[err.code ?? ''] ?? Code.Unknown;
-      text = err.message ?? text;
-    } catch {
-      // keep the defaults: the body was not Connect's JSON error
+      err = errorFromJsonBytes(Buffer.concat(chunks), undefined, new ConnectError('unknown error', Code.Unknown));
+    } catch (e) {
+      err = ConnectError.from(e);
     }
-    fail(uRes.status, code, text);
+    failWith(err, uRes.status);
     return true;
   };
 }

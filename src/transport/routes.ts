@@ -11,28 +11,35 @@ import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
+import type { ReadinessStatus } from '../application/readiness.js';
 import { markLoneSurrogates, routeByShape, routeWrappedByShape } from './codec/data-org-shape.js';
+import type { AuthGate } from './gate/auth-gate.js';
+import { boundJsonBody, type JsonLimits } from './gate/json-bounds.js';
 import { registerHealth } from './health.js';
+import { toConnectError } from './interceptors/errors.interceptor.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
+import { createProbeRoutes } from './probes-http.js';
 import { registerReflection } from './reflection.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
-/** Every API service idport can serve (the REST gateway mounts their http rules). */
+/** The ZITADEL-compatible services idport serves (the REST gateway mounts their http rules). */
 export const API_SERVICES: readonly DescService[] = [AdminService, ManagementService, MigrationService];
 
 export interface HandlerOptions {
   admin: ServiceImpl<typeof AdminService>;
   management: ServiceImpl<typeof ManagementService>;
-  /**
-   * idport's own package (`idport.v1`). Absent (IDPORT_SERVICES=zitadel): not routed, not on
-   * the REST gateway, not in health or reflection, so idport answers exactly as a server that
-   * speaks only ZITADEL's contract (UNIMPLEMENTED, 404).
-   */
+  /** idport's own package; left out, idport speaks only ZITADEL's contract (IDPORT_SERVICES). */
   migration?: ServiceImpl<typeof MigrationService>;
   interceptors: Interceptor[];
+  /** Authentication and permission, checked from the headers before any body byte is read. */
+  gate: AuthGate;
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
+  /** How deep and how long JSON in a request may be, on every protocol. */
+  jsonLimits: JsonLimits;
+  /** Readiness, for grpc.health and `/debug/ready`. */
+  readiness: { status(): Promise<ReadinessStatus> };
   onUnexpected(message: string, cause: unknown): void;
   /**
    * Plain JSON surfaces that are not proto-based (Kratos' admin API, the realm API), tried in
@@ -54,7 +61,18 @@ async function withAdminShapedV1(
   const source = (uReq.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (let step = await source.next(); !step.done; step = await source.next()) {
+  for (let step = await nextOrFailure(source); !step.done; step = await nextOrFailure(source)) {
+    if ('failure' in step) {
+      // A body that breaks a bound (or a broken connection): Connect answers it as it would.
+      const { failure } = step;
+      return {
+        ...uReq,
+        body: (async function* () {
+          yield* [];
+          throw failure;
+        })(),
+      };
+    }
     chunks.push(step.value);
     size += step.value.length;
     if (size > maxBytes) {
@@ -93,10 +111,21 @@ export const IMPORT_ROUTES = new Map<DescMethod, (body: JsonObject) => JsonObjec
   [MigrationService.method.importData, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
 ]);
 
+async function nextOrFailure(
+  source: AsyncIterator<Uint8Array>,
+): Promise<IteratorResult<Uint8Array> | { done: false; failure: ConnectError }> {
+  try {
+    return await source.next();
+  } catch (e) {
+    return { done: false, failure: toConnectError(e) };
+  }
+}
+
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */
 export function createHttpHandler(options: HandlerOptions) {
   const router = createConnectRouter({
     interceptors: options.interceptors,
+    requestGate: options.gate.requestGate,
     readMaxBytes: options.maxRequestBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
     // grpc-gateway (and ZITADEL) discard unknown JSON fields; so do we, on every protocol.
@@ -106,7 +135,8 @@ export function createHttpHandler(options: HandlerOptions) {
   router.service(ManagementService, options.management);
   if (options.migration) router.service(MigrationService, options.migration);
   const served = API_SERVICES.filter((s) => s !== MigrationService || options.migration !== undefined);
-  registerHealth(router, served);
+  registerHealth(router, served, async () => (await options.readiness.status()).ready);
+  const probes = createProbeRoutes(options.readiness);
   registerReflection(router, [...served, Health]);
 
   const byPath = new Map<string, UniversalHandler>();
@@ -118,7 +148,9 @@ export function createHttpHandler(options: HandlerOptions) {
   const rest = createRestGateway({
     routes: compileRestRoutes(served),
     handlers: byMethod,
+    gate: options.gate,
     maxBodyBytes: options.maxRequestBytes,
+    jsonLimits: options.jsonLimits,
     importRoutes: IMPORT_ROUTES,
   });
 
@@ -133,24 +165,31 @@ export function createHttpHandler(options: HandlerOptions) {
     if (!clientGone(reason)) options.onUnexpected(`request to ${where} failed`, reason);
   };
 
+  async function serveRpc(rpc: UniversalHandler, req: NodeServerRequest, res: NodeServerResponse) {
+    // The gate decides from the headers; a refused request's body is never read (Connect's
+    // requestGate throws the stored refusal before it reads, in the caller's protocol).
+    const decision = await options.gate.decide(rpc.method, req.headers);
+    let uReq = universalRequestFromNodeRequest(req, res, undefined, options.gate.contextValues(decision));
+    if (!decision.error) {
+      const contentType = uReq.header.get('content-type');
+      uReq = { ...uReq, body: boundJsonBody(uReq.body as AsyncIterable<Uint8Array>, contentType, options.jsonLimits) };
+      const route = contentType === 'application/json' ? IMPORT_ROUTES.get(rpc.method) : undefined;
+      if (route) uReq = await withAdminShapedV1(uReq, options.maxRequestBytes, route);
+    }
+    const uRes = await clientParseErrors(await rpc(uReq));
+    closeIfBodyUnread(req, res);
+    await universalResponseToNodeResponse(uRes, res);
+  }
+
   return function handle(req: NodeServerRequest, res: NodeServerResponse) {
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
     const rpc = byPath.get(path);
     if (rpc) {
-      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-      const json = uReq.header.get('content-type') === 'application/json';
-      const route = json ? IMPORT_ROUTES.get(rpc.method) : undefined;
-      (route ? withAdminShapedV1(uReq, options.maxRequestBytes, route) : Promise.resolve(uReq))
-        .then(rpc)
-        .then(clientParseErrors)
-        .then((uRes) => {
-          closeIfBodyUnread(req, res);
-          return universalResponseToNodeResponse(uRes, res);
-        })
-        .catch(report(path));
+      serveRpc(rpc, req, res).catch(report(path));
       return;
     }
-    rest(req, res)
+    probes(req, res, path)
+      .then((served) => served || rest(req, res))
       .then(async (served) => {
         for (const fallback of options.fallbacks ?? []) {
           if (served) return;

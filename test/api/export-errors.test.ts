@@ -93,6 +93,13 @@ const CASES: ErrorCase[] = [
   },
   { name: 'timeout "abc"', request: { ...toResponse, timeout: 'abc' }, code: Code.InvalidArgument, id: 'DURATION-invalid' },
   { name: 'timeout "10" (no unit)', request: { ...toResponse, timeout: '10' }, code: Code.InvalidArgument, id: 'DURATION-invalid' },
+  // Issue 9: beyond Go's time.Duration (int64 ns) is a bad request, not an instant deadline.
+  {
+    name: 'timeout "2562048h" (past Go\'s range)',
+    request: { ...toResponse, timeout: '2562048h' },
+    code: Code.InvalidArgument,
+    id: 'DURATION-range',
+  },
   { name: 'timeout "1ns"', request: { ...toResponse, timeout: '1ns' }, code: Code.DeadlineExceeded, id: 'EXPORT-deadline' },
   { name: 'no output at all', request: { withPasswords: true, timeout: '1m' }, code: Code.InvalidArgument, id: 'EXPORT-no-output' },
   {

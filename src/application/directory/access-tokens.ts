@@ -1,10 +1,12 @@
 import { DEFAULT_TOKEN_LIFETIME_MS, newAccessToken } from '../../domain/access-token.js';
 import { invalidArgument, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import type { Principal } from '../../domain/permissions.js';
+import type { TargetGuard } from '../access/target-guard.js';
 import type { Clock, DirectoryStore, PersonalAccessToken } from '../ports.js';
 import { MAX_PAGE } from './orgs.js';
 
-export function createAccessTokenCommands(deps: { directory: DirectoryStore; clock: Clock }) {
+export function createAccessTokenCommands(deps: { directory: DirectoryStore; clock: Clock; guard: TargetGuard }) {
   async function requireUserInOrg(orgId: string, userId: string) {
     const user = await deps.directory.getUser(userId);
     if (!user || user.orgId !== orgId) throw notFound('USER-not-found', `user ${userId} not found in org ${orgId}`);
@@ -16,8 +18,15 @@ export function createAccessTokenCommands(deps: { directory: DirectoryStore; clo
      * Mints a token for a machine user. The plain token is returned once and never stored.
      * Like ZITADEL, only machine users can hold PATs.
      */
-    async addToken(orgId: string, userId: string, expiresAt: Date | null): Promise<{ tokenId: string; token: string; createdAt: Date }> {
+    async addToken(
+      actor: Principal | null,
+      orgId: string,
+      userId: string,
+      expiresAt: Date | null,
+    ): Promise<{ tokenId: string; token: string; createdAt: Date }> {
       const user = await requireUserInOrg(orgId, userId);
+      // A token is the user's powers: only for callers who hold them already.
+      await deps.guard.mayAssume(actor, userId, 'user.write');
       if (user.type !== 'machine') {
         throw invalidArgument('PAT-human', 'personal access tokens can only be added to machine users');
       }
@@ -30,13 +39,15 @@ export function createAccessTokenCommands(deps: { directory: DirectoryStore; clo
       return { tokenId: record.id, token, createdAt: now };
     },
 
-    async listTokens(orgId: string, userId: string, page: { offset: number; limit: number; asc: boolean }) {
+    async listTokens(actor: Principal | null, orgId: string, userId: string, page: { offset: number; limit: number; asc: boolean }) {
       await requireUserInOrg(orgId, userId);
+      await deps.guard.mayActOn(actor, userId, 'user.read');
       return deps.directory.listTokens(userId, { ...page, limit: page.limit <= 0 || page.limit > MAX_PAGE ? MAX_PAGE : page.limit });
     },
 
-    async removeToken(orgId: string, userId: string, tokenId: string): Promise<void> {
+    async removeToken(actor: Principal | null, orgId: string, userId: string, tokenId: string): Promise<void> {
       await requireUserInOrg(orgId, userId);
+      await deps.guard.mayActOn(actor, userId, 'user.write');
       if (!(await deps.directory.removeToken(userId, tokenId))) {
         throw notFound('PAT-not-found', `token ${tokenId} not found for user ${userId}`);
       }

@@ -1,8 +1,9 @@
 import { invalidArgument, notFound } from '../../domain/errors.js';
 import { isKnownRole } from '../../domain/permissions.js';
+import type { TargetGuard } from '../access/target-guard.js';
 import type { DirectoryStore } from '../ports.js';
 
-export function createIamMemberCommands(deps: { directory: DirectoryStore }) {
+export function createIamMemberCommands(deps: { directory: DirectoryStore; guard: TargetGuard }) {
   return {
     /** Grants instance roles (e.g. IAM_OWNER for the migration service user). */
     async addIamMember(userId: string, roles: string[]): Promise<void> {
@@ -11,7 +12,9 @@ export function createIamMemberCommands(deps: { directory: DirectoryStore }) {
       if (unknown.length > 0) throw invalidArgument('MEMBER-role-unknown', `unknown instance roles: ${unknown.join(', ')}`);
       if (!userId) throw invalidArgument('MEMBER-user', 'user_id is required');
       if (!(await deps.directory.getUser(userId))) throw notFound('USER-not-found', `user ${userId} not found`);
-      await deps.directory.setIamMember(userId, [...new Set(roles)]);
+      const after = [...new Set(roles)];
+      await deps.guard.keepsAnOwner(userId, after);
+      await deps.directory.setIamMember(userId, after);
     },
   };
 }

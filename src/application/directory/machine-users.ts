@@ -1,5 +1,7 @@
 import { invalidArgument, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import type { Principal } from '../../domain/permissions.js';
+import type { TargetGuard } from '../access/target-guard.js';
 import type { DirectoryStore } from '../ports.js';
 
 export interface AddMachineUserInput {
@@ -13,7 +15,7 @@ export interface AddMachineUserInput {
 
 const USER_NAME = /^[^\s]{1,200}$/;
 
-export function createMachineUserCommands(deps: { directory: DirectoryStore }) {
+export function createMachineUserCommands(deps: { directory: DirectoryStore; guard: TargetGuard }) {
   return {
     /** Creates a service (machine) user, as the migration guide's first setup step does. */
     async addMachineUser(input: AddMachineUserInput): Promise<{ userId: string }> {
@@ -28,9 +30,11 @@ export function createMachineUserCommands(deps: { directory: DirectoryStore }) {
     },
 
     /** Deletes a user of the org with everything hanging off it (tokens, memberships, secrets). */
-    async removeUser(orgId: string, userId: string): Promise<void> {
+    async removeUser(actor: Principal | null, orgId: string, userId: string): Promise<void> {
       const user = await deps.directory.getUser(userId);
       if (!user || user.orgId !== orgId) throw notFound('USER-not-found', `user ${userId} not found in org ${orgId}`);
+      await deps.guard.mayAssume(actor, userId, 'user.delete');
+      await deps.guard.keepsAnOwner(userId, null);
       await deps.directory.removeUser(userId);
     },
   };

@@ -10,6 +10,7 @@ export function checkDeadline(signal: AbortSignal, committed: () => Record<strin
 
 export function deadlineError(signal: AbortSignal, details: Record<string, unknown>): DomainError {
   const reason = signal.reason;
-  if (reason instanceof DomainError) return reason;
+  // The request's own timeout (callSignal) keeps its id and message, and gains the counts.
+  if (reason instanceof DomainError) return new DomainError(reason.kind, reason.id, reason.message, { details });
   return deadlineExceeded('IMPORT-deadline', 'deadline exceeded before the work was complete', details);
 }

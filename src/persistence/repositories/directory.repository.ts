@@ -119,6 +119,11 @@ export function createDirectoryRepository(em: EntityManager): DirectoryStore {
       return (await em.nativeDelete(Pat, { id: tokenId, user: userId })) > 0;
     },
 
+    async iamMembers() {
+      const rows = await em.find(Member, { scope: 'iam', scopeId: IAM_SCOPE_ID }, { populate: [] });
+      return rows.map((m) => ({ userId: m.user.id, roles: m.roles }));
+    },
+
     async setIamMember(userId, roles) {
       const existing = await em.findOne(Member, { scope: 'iam', scopeId: IAM_SCOPE_ID, user: userId });
       if (existing) {

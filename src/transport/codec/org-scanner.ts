@@ -1,4 +1,5 @@
 import { invalidArgument, resourceExhausted } from '../../domain/errors.js';
+import { DEFAULT_JSON_LIMITS, JsonBoundsScanner, type JsonLimits } from '../gate/json-bounds.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -14,7 +15,13 @@ const ZERO = 0x30;
  * for UTF-8 because no multi-byte sequence contains an ASCII byte. Structural problems
  * (not an object, no "orgs" array, truncated, bad syntax between orgs) are INVALID_ARGUMENT.
  */
-export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: number): AsyncGenerator<Buffer> {
+export async function* scanOrgs(
+  chunks: AsyncIterable<Uint8Array>,
+  maxOrgBytes: number,
+  jsonLimits: JsonLimits = DEFAULT_JSON_LIMITS,
+): AsyncGenerator<Buffer> {
+  // Depth and string bounds over the whole file, orgs and outline alike (issue 9).
+  const bounds = new JsonBoundsScanner(jsonLimits);
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -30,17 +37,14 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
   /**
    * The file without its orgs (each one becomes `0`), parsed at the end: the scan itself only
    * counts brackets, so `},,{` or stray words between orgs would otherwise pass unnoticed.
+   * Bounded like one org, and kept as bytes (a number[] of 140 MiB took 4.5 GB, issue 9).
    */
-  const outline: number[] = [];
-  const keep = (b: number) => {
-    if (outline.length >= maxOrgBytes) {
-      throw resourceExhausted('IMPORT-file-outline', `the import file holds more than ${maxOrgBytes} bytes outside its orgs`);
-    }
-    outline.push(b);
-  };
+  const outline = new OutlineBuffer(maxOrgBytes);
+  const keep = (b: number) => outline.push(b);
 
   for await (const raw of chunks) {
     const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    bounds.push(chunk);
     elementStart = inOrgs && depth >= 3 ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i] as number;
@@ -119,7 +123,7 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
   }
   if (!sawOrgs) throw invalidArgument('IMPORT-file-shape', 'the import file has no "orgs" array');
   try {
-    JSON.parse(Buffer.from(outline).toString('utf8'));
+    JSON.parse(outline.text());
   } catch {
     throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON outside its orgs');
   }
@@ -127,4 +131,28 @@ export async function* scanOrgs(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: 
 
 function orgTooLarge(max: number) {
   return resourceExhausted('IMPORT-org-size', `one org in the import file is larger than the limit of ${max} bytes`);
+}
+
+/** Growable bytes with a hard limit (RESOURCE_EXHAUSTED past it). */
+class OutlineBuffer {
+  private bytes = Buffer.alloc(256);
+  private length = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(b: number): void {
+    if (this.length >= this.max) {
+      throw resourceExhausted('IMPORT-file-outline', `the import file holds more than ${this.max} bytes outside its orgs`);
+    }
+    if (this.length === this.bytes.length) {
+      const grown = Buffer.alloc(Math.min(this.max, this.bytes.length * 2));
+      this.bytes.copy(grown);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = b;
+  }
+
+  text(): string {
+    return this.bytes.toString('utf8', 0, this.length);
+  }
 }

@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import { type ErrorKind, isDomainError } from '../../domain/errors.js';
+import { type DomainError, type ErrorKind, isDomainError } from '../../domain/errors.js';
+import { detailsOf } from './error-details.js';
 
 const CODE: Record<ErrorKind, Code> = {
   InvalidArgument: Code.InvalidArgument,
@@ -23,26 +24,36 @@ export interface ErrorLog {
 }
 
 /**
- * The one place that turns inner-layer errors into ConnectErrors. Domain errors keep their
- * message and stable id (as `x-idport-error-id` metadata); anything unexpected becomes INTERNAL
- * with a generic message, and the cause goes to the log only. Logs carry the method and error
- * id, never request or response bodies (which may hold secrets).
+ * Recognises adapter failures that have a meaning of their own (the database unreachable →
+ * Unavailable) and returns them as domain errors; undefined for anything else. Built from the
+ * adapters in compose.ts, so transport needs no driver knowledge.
  */
-export function toConnectError(e: unknown): ConnectError {
-  if (isDomainError(e)) {
-    const meta = new Headers({ 'x-idport-error-id': e.id });
-    if (e.details) meta.set('x-idport-error-details', JSON.stringify(e.details));
-    return new ConnectError(e.message, CODE[e.kind], meta, undefined, e);
+export type ErrorClassifier = (e: unknown) => DomainError | undefined;
+
+/**
+ * The one place that turns inner-layer errors into ConnectErrors. Domain errors keep their
+ * message and stable id, as ZITADEL's `ErrorDetail{id, message}` typed detail (and, for
+ * clients of earlier versions, `x-idport-error-id` metadata), plus their structured details
+ * (a Struct detail, and `x-idport-error-details`). Anything unexpected becomes INTERNAL with a
+ * generic message, and the cause goes to the log only. Logs carry the method and error id,
+ * never request or response bodies (which may hold secrets).
+ */
+export function toConnectError(e: unknown, classify?: ErrorClassifier): ConnectError {
+  const known = isDomainError(e) ? e : classify?.(e);
+  if (known) {
+    const meta = new Headers({ 'x-idport-error-id': known.id });
+    if (known.details) meta.set('x-idport-error-details', JSON.stringify(known.details));
+    return new ConnectError(known.message, CODE[known.kind], meta, detailsOf(known), known.cause ?? e);
   }
   if (e instanceof ConnectError) return e;
   return new ConnectError('internal error', Code.Internal, undefined, undefined, e);
 }
 
-export function createErrorsInterceptor(log: ErrorLog): Interceptor {
+export function createErrorsInterceptor(log: ErrorLog, classify?: ErrorClassifier): Interceptor {
   return (next) => async (req) => {
     const where = `${req.service.typeName}/${req.method.name}`;
     const convert = (e: unknown) => {
-      const err = toConnectError(e);
+      const err = toConnectError(e, classify);
       // The client cancelled or went away: whatever failed after that is not a server fault.
       if (req.signal.aborted) return err;
       if (SERVER_SIDE.has(err.code)) log.error(`${where}: ${Code[err.code]}: ${err.rawMessage}`, err.cause);

@@ -12,7 +12,7 @@ import {
 } from '../../../gen/zitadel/management_pb.js';
 import { ListDetailsSchema } from '../../../gen/zitadel/object_pb.js';
 import { AccessTokenType, PersonalAccessTokenSchema } from '../../../gen/zitadel/user_pb.js';
-import { orgOf } from '../interceptors/auth.interceptor.js';
+import { orgOf, principalOf } from '../interceptors/auth.interceptor.js';
 import { pageOf } from '../list-query.js';
 import { objectDetails } from '../object-details.js';
 import type { ManagementUseCases } from '../use-cases.js';
@@ -37,7 +37,7 @@ export function createManagementHandlers(uc: ManagementUseCases): ServiceImpl<ty
 
     async removeUser(req, ctx) {
       const orgId = orgOf(ctx);
-      await uc.machineUsers.removeUser(orgId, req.id);
+      await uc.machineUsers.removeUser(principalOf(ctx), orgId, req.id);
       return create(RemoveUserResponseSchema, { details: objectDetails(orgId) });
     },
 
@@ -50,13 +50,13 @@ export function createManagementHandlers(uc: ManagementUseCases): ServiceImpl<ty
     async addPersonalAccessToken(req, ctx) {
       const orgId = orgOf(ctx);
       const expiry = req.expirationDate ? timestampDate(req.expirationDate) : null;
-      const { tokenId, token, createdAt } = await uc.accessTokens.addToken(orgId, req.userId, expiry);
+      const { tokenId, token, createdAt } = await uc.accessTokens.addToken(principalOf(ctx), orgId, req.userId, expiry);
       return create(AddPersonalAccessTokenResponseSchema, { tokenId, token, details: objectDetails(orgId, createdAt, createdAt) });
     },
 
     async listPersonalAccessTokens(req, ctx) {
       const orgId = orgOf(ctx);
-      const { total, items } = await uc.accessTokens.listTokens(orgId, req.userId, pageOf(req.query));
+      const { total, items } = await uc.accessTokens.listTokens(principalOf(ctx), orgId, req.userId, pageOf(req.query));
       return create(ListPersonalAccessTokensResponseSchema, {
         details: create(ListDetailsSchema, { totalResult: BigInt(total), viewTimestamp: timestampFromDate(new Date()) }),
         result: items.map((t) =>
@@ -72,7 +72,7 @@ export function createManagementHandlers(uc: ManagementUseCases): ServiceImpl<ty
 
     async removePersonalAccessToken(req, ctx) {
       const orgId = orgOf(ctx);
-      await uc.accessTokens.removeToken(orgId, req.userId, req.tokenId);
+      await uc.accessTokens.removeToken(principalOf(ctx), orgId, req.userId, req.tokenId);
       return create(RemovePersonalAccessTokenResponseSchema, { details: objectDetails(orgId) });
     },
   };

@@ -198,3 +198,11 @@ test('createBlobStorage sends each target to the adapter for its kind', async ()
   expect(() => storage.check(local('../escape'))).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
   expect(calls).toEqual(['gcs check b/p', 'gcs write b/p', 'gcs read b/p', 's3 check sb/sp', 's3 write sb/sp', 's3 read sb/sp']);
 });
+
+test('only regular files are read: a FIFO is refused at once, even with no writer (issue 9)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [path.join(importDir, 'pipe.json')]);
+  const storage = createLocalBlobStorage({ exportDir, importDir });
+  const err = await domainErrorOf(readAll(storage.read(local('pipe.json'), signal())));
+  expect(err).toMatchObject({ kind: 'InvalidArgument', id: 'BLOB-local-not-regular' });
+});

@@ -1,0 +1,29 @@
+import { chmod, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * A directory only this user can enter (0700), whatever mode it had before: mkdir's mode
+ * applies only to directories it creates, so an existing one is chmod-ed (issue 9: the PGlite
+ * directory was 0755 with world-readable files).
+ */
+export async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+/**
+ * Writes a secret file readable by this user only (0600). An existing file is chmod-ed before
+ * the secret goes in (writeFile's mode applies only to files it creates: an old 0644
+ * `admin.pat` kept its mode and received a new token, issue 9).
+ */
+export async function writeSecretFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const file = await open(path, 'w', 0o600);
+  try {
+    await file.chmod(0o600);
+    await file.truncate(0);
+    await file.writeFile(content);
+  } finally {
+    await file.close();
+  }
+}
