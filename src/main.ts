@@ -1,3 +1,4 @@
+import './runtime-check.js';
 import { createApp } from './compose.js';
 import { loadConfig } from './config.js';
 
