@@ -2,6 +2,9 @@ import { resolve } from 'node:path';
 import { parseDuration } from './domain/duration.js';
 import type { DatabaseConfig } from './persistence/orm.js';
 
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface Config {
   host: string;
   port: number;
@@ -15,7 +18,11 @@ export interface Config {
   maxImportOrgBytes: number;
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
-  logLevel: 'error' | 'warn' | 'info';
+  logLevel: LogLevel;
+  /** Browser origins allowed to call (IDPORT_CORS_ORIGINS, comma-separated; `*` = any). */
+  corsOrigins: string[];
+  /** How long SIGTERM waits for calls in flight before cancelling them. */
+  shutdownGraceMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -35,9 +42,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (algorithm !== 'bcrypt' && algorithm !== 'scrypt') {
     throw new Error(`IDPORT_PASSWORD_HASH must be bcrypt or scrypt, got "${algorithm}"`);
   }
-  const logLevel = env.IDPORT_LOG_LEVEL ?? 'info';
-  if (logLevel !== 'error' && logLevel !== 'warn' && logLevel !== 'info') {
-    throw new Error(`IDPORT_LOG_LEVEL must be error, warn or info, got "${logLevel}"`);
+  const logLevel = (env.IDPORT_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`IDPORT_LOG_LEVEL must be ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   return {
     host: env.IDPORT_HOST ?? '0.0.0.0',
@@ -62,5 +69,10 @@ export function loadConfig(env: Env = process.env): Config {
       tokenLifetimeMs: parseDuration(env.IDPORT_ADMIN_TOKEN_TTL ?? '8760h', 'IDPORT_ADMIN_TOKEN_TTL') ?? 0,
     },
     logLevel,
+    corsOrigins: (env.IDPORT_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+    shutdownGraceMs: parseDuration(env.IDPORT_SHUTDOWN_GRACE ?? '30s', 'IDPORT_SHUTDOWN_GRACE') ?? 0,
   };
 }

@@ -14,7 +14,16 @@ export interface Database {
   readonly kind: DatabaseConfig['kind'];
   /** Fork per unit of work; never share the root EntityManager between requests. */
   em(): EntityManager;
+  /** Connection pool usage, for /metrics. PGlite is one in-process session: max 1. */
+  poolStats(): Promise<{ max: number; total: number; idle: number; waiting: number }>;
   close(): Promise<void>;
+}
+
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options: { max: number };
 }
 
 const common = {
@@ -44,6 +53,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return {
     kind: config.kind,
     em: () => orm.em.fork() as unknown as EntityManager,
+    async poolStats() {
+      if (config.kind === 'pglite') return { max: 1, total: 1, idle: 0, waiting: 0 };
+      // @mikro-orm/postgresql's connection hands out its `pg` Pool as the native client.
+      const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<PgPoolCounts> }).getNativeClient();
+      return { max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
     close: () => orm.close(true),
   };
 }

@@ -8,12 +8,13 @@ import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../.
  * balancers, Kubernetes probes and `grpc_health_probe` can ask whether idport is up.
  *
  * `services` are the services the router serves; each one, the health service itself and the
- * empty name (the whole server) report SERVING. The status is fixed: a process that is able to
- * answer is serving, and draining on shutdown is left to closing the listener.
+ * empty name (the whole server) report SERVING, or NOT_SERVING once `serving()` says no (the
+ * server is draining on shutdown, src/transport/drain.ts).
  */
-export function registerHealth(router: ConnectRouter, services: readonly DescService[]): void {
+export function registerHealth(router: ConnectRouter, services: readonly DescService[], serving: () => boolean = () => true): void {
   const known = new Set(['', Health.typeName, ...services.map((s) => s.typeName)]);
-  const statusOf = (service: string): ServingStatus | undefined => (known.has(service) ? ServingStatus.SERVING : undefined);
+  const current = () => (serving() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  const statusOf = (service: string): ServingStatus | undefined => (known.has(service) ? current() : undefined);
 
   router.service(Health, {
     check(request) {
@@ -25,7 +26,7 @@ export function registerHealth(router: ConnectRouter, services: readonly DescSer
       return { status };
     },
     list() {
-      return { statuses: Object.fromEntries([...known].map((name) => [name, { status: ServingStatus.SERVING }])) };
+      return { statuses: Object.fromEntries([...known].map((name) => [name, { status: current() }])) };
     },
     async *watch(request, context) {
       // Watch never fails for an unknown name: the service may be registered later, so the

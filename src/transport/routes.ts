@@ -29,6 +29,8 @@ export interface HandlerOptions {
   /** Largest request a client may send on any protocol. */
   maxRequestBytes: number;
   onUnexpected(message: string, cause: unknown): void;
+  /** Readiness for grpc.health: false while draining on shutdown. */
+  serving?: () => boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export function createHttpHandler(options: HandlerOptions) {
   router.service(AdminService, options.admin);
   router.service(ManagementService, options.management);
   router.service(MigrationService, options.migration);
-  registerHealth(router, API_SERVICES);
+  registerHealth(router, API_SERVICES, options.serving);
   registerReflection(router, [...API_SERVICES, Health]);
 
   const byPath = new Map<string, UniversalHandler>();
