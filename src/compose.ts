@@ -94,8 +94,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     throw new StartupError(`cannot open the database: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   try {
-    const metrics = createMetrics({ poolStats: () => db.poolStats() });
     const drain = createDrain();
+    const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
     const resources = meterResources(createResourceTransactions(db), metrics);
@@ -146,23 +146,28 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       ready: () => !drain.draining,
     });
     serve(
-      withAccessLog(withCors(operator, config.corsOrigins), (call) => {
+      withAccessLog(drain.track(withCors(operator, config.corsOrigins)), (call) => {
         metrics.observeCall(call);
         const { durationSeconds, ...fields } = call;
         log.info('call', { ...fields, durationMs: Math.round(durationSeconds * 1e6) / 1e3 });
       }),
     );
+    let stopped: Promise<void> | undefined;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     return {
       url: `http://${shownHost}:${server.port}`,
       port: server.port,
       host: config.host,
       bootstrapToken: boot.created ? boot.token : undefined,
-      async close() {
-        await server.close();
-        await db.close();
+      close() {
+        stopped ??= server.close().then(() => db.close());
+        return stopped.then(() => {});
       },
-      shutdown: () => shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase: () => db.close() }),
+      shutdown() {
+        const done = shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase: () => db.close() });
+        stopped ??= done.then(() => {});
+        return done;
+      },
     };
   } catch (e) {
     await server.close();

@@ -29,7 +29,7 @@ export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelle
  * One prom-client registry per app (tests run several apps in one process). Names follow
  * Prometheus' conventions: `_total` counters, `_seconds` histograms, base units.
  */
-export function createMetrics(options: { poolStats(): Promise<PoolStats> }): Metrics {
+export function createMetrics(options: { poolStats(): Promise<PoolStats>; inFlight(): number }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const calls = new Counter({
@@ -68,6 +68,14 @@ export function createMetrics(options: { poolStats(): Promise<PoolStats> }): Met
     async collect() {
       const s = await options.poolStats();
       for (const state of ['max', 'total', 'idle', 'waiting'] as const) this.set({ state }, s[state]);
+    },
+  });
+  new Gauge({
+    name: 'idport_calls_in_flight',
+    help: 'RPCs being served now (what a graceful shutdown waits for).',
+    registers: [registry],
+    collect() {
+      this.set(options.inFlight());
     },
   });
   return {
