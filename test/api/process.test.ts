@@ -28,7 +28,9 @@ interface Run {
 }
 
 function start(env: Record<string, string>): Run {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IDPORT_') && k !== 'NODE_OPTIONS' && k !== 'DATABASE_URL'));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('IDPORT_') && k !== 'NODE_OPTIONS' && k !== 'DATABASE_URL'),
+  );
   const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...base, IDPORT_HOME: home, ...env }, stdio: 'pipe' });
   const run: Run = { child, stdout: [], stderr: [], exit: once(child, 'exit').then(([code]) => code as number | null) };
   child.stdout?.setEncoding('utf8').on('data', (s: string) => run.stdout.push(s));
@@ -46,7 +48,11 @@ async function waitFor(run: Run, pattern: RegExp): Promise<RegExpExecArray> {
   return seen()!;
 }
 
-const lines = (chunks: string[]) => chunks.join('').split('\n').filter((l) => l !== '');
+const lines = (chunks: string[]) =>
+  chunks
+    .join('')
+    .split('\n')
+    .filter((l) => l !== '');
 
 test('a bad setting is one line on stderr and exit code 2', async () => {
   const run = start({ IDPORT_PORT: 'eighty', IDPORT_DATA_DIR: 'memory://' });
@@ -62,7 +68,9 @@ test('a taken port is one line on stderr and exit code 2, before the instance or
   try {
     const run = start({ IDPORT_HOST: '127.0.0.1', IDPORT_PORT: String(port) });
     expect(await run.exit).toBe(2);
-    expect(lines(run.stderr)).toEqual([`idport: port ${port} is already in use on 127.0.0.1: stop the other process or choose another port with IDPORT_PORT`]);
+    expect(lines(run.stderr)).toEqual([
+      `idport: port ${port} is already in use on 127.0.0.1: stop the other process or choose another port with IDPORT_PORT`,
+    ]);
     // No data directory, no admin token: nothing was written.
     expect(await readdir(home)).toEqual([]);
   } finally {
