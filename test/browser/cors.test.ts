@@ -84,7 +84,7 @@ maybe('a page on another origin', () => {
   async function openPage(origin: string) {
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
-    await page.waitForFunction(() => 'exportOrgs' in window);
+    await page.waitForFunction(() => 'exportOrgs' in globalThis);
     return page;
   }
 
