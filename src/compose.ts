@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createAuthorizer } from './application/access/authorize.js';
 import { createClientCredentials } from './application/access/client-credentials.js';
 import { createTargetGuard } from './application/access/target-guard.js';
@@ -21,6 +22,8 @@ import { parseS3AllowList } from './blob/s3-endpoint.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
+import { meterResources } from './observability/metered-resources.js';
+import { createMetrics } from './observability/metrics.js';
 import { lockDataDir } from './persistence/data-dir-lock.js';
 import { databaseUnavailable } from './persistence/db-errors.js';
 import { createDirectoryStore } from './persistence/directory-store.js';
@@ -31,50 +34,98 @@ import { openDatabase } from './persistence/orm.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { privateDir, writeSecretFile } from './secure-files.js';
+import { shutdown } from './shutdown.js';
+import { StartupError } from './startup-error.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
+import { withCors } from './transport/cors.js';
+import { createDrain } from './transport/drain.js';
 import { createAuthGate } from './transport/gate/auth-gate.js';
 import { createMigrationHandlers } from './transport/idport/migration.handler.js';
 import { createErrorsInterceptor } from './transport/interceptors/errors.interceptor.js';
 import { createKratosHandler } from './transport/kratos/kratos.handler.js';
 import { createManagementHandlers } from './transport/management/users.handler.js';
+import type { NodeServerRequest, NodeServerResponse } from './transport/node-types.js';
+import { withAccessLog } from './transport/observability/access-log.js';
+import { createCallInterceptor } from './transport/observability/call.interceptor.js';
+import { withOperatorRoutes } from './transport/operator-routes.js';
 import { createRealmHandler } from './transport/realm/realm.handler.js';
 import { createHttpHandler } from './transport/routes.js';
-import { listen } from './transport/server.js';
+import { listen, type RunningServer } from './transport/server.js';
 
 export interface App {
   url: string;
   port: number;
+  /** The address the server is bound to (IDPORT_HOST), e.g. 0.0.0.0 = every interface. */
+  host: string;
   /** The admin PAT, only on the start that created the instance. */
   bootstrapToken: string | undefined;
   close(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM): readiness NOT_SERVING, no new calls, calls in flight get
+   * `config.shutdownGraceMs` to finish, then the rest are cancelled (imports roll back).
+   */
+  shutdown(): Promise<{ cancelled: number }>;
 }
+
+/** The generated OpenAPI document, committed beside the protos it is generated from. */
+const OPENAPI_FILE = new URL('../openapi/idport.openapi.json', import.meta.url);
+
+/**
+ * Binds the port before anything else happens: a taken port fails the start before the database
+ * is opened or the first start's instance and token are created. Until the app is wired, calls
+ * get UNAVAILABLE.
+ */
+async function bind(config: Config): Promise<{ server: RunningServer; serve(handler: NodeHandler): void }> {
+  let handler: NodeHandler | undefined;
+  const starting: NodeHandler = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end('{"code":14,"message":"idport is starting","details":[]}');
+  };
+  try {
+    const server = await listen((req, res) => (handler ?? starting)(req, res), config.port, config.host);
+    return {
+      server,
+      serve: (h) => {
+        handler = h;
+      },
+    };
+  } catch (e) {
+    throw StartupError.fromListen(e, config.host, config.port);
+  }
+}
+
+type NodeHandler = (req: NodeServerRequest, res: NodeServerResponse) => void;
 
 /** The composition root: the only place that builds adapters and wires them to use cases. */
 export async function createApp(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
-  // Before the database opens: a bad IDPORT_S3_ENDPOINTS entry stops the start with its message.
+  // Before the port: a bad IDPORT_S3_ENDPOINTS entry is a bad setting, refused with its message.
   const blobs = createBlobStorage({
     gcs: createGcsBlobStorage(),
     s3: createS3BlobStorage({ allowList: parseS3AllowList(config.s3Endpoints), partSize: config.s3PartSize }),
     local: createLocalBlobStorage({ exportDir: config.exportDir, importDir: config.importDir }),
   });
+  const { server, serve } = await bind(config);
   let unlock = async () => {};
-  if (config.database.kind === 'pglite' && !config.database.dataDir.includes('://')) {
-    await privateDir(config.database.dataDir);
-    unlock = await lockDataDir(config.database.dataDir);
-  }
   let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
+    if (config.database.kind === 'pglite' && !config.database.dataDir.includes('://')) {
+      await privateDir(config.database.dataDir);
+      unlock = await lockDataDir(config.database.dataDir);
+    }
     db = await openDatabase(config.database);
   } catch (e) {
+    await server.close();
     await unlock();
-    throw e;
+    throw new StartupError(`cannot open the database: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   try {
+    const drain = createDrain();
+    const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
-    const resources = createResourceTransactions(db);
+    const resources = meterResources(createResourceTransactions(db), metrics);
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
@@ -85,6 +136,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const guard = createTargetGuard({ directory });
     const readiness = createReadiness({ timeoutMs: 2000 });
     readiness.add(databaseReadiness(db));
+    readiness.add({ name: 'draining', check: async () => !drain.draining });
     const adminUseCases = {
       orgs: createOrgQueries({ directory }),
       iamMembers: createIamMemberCommands({ directory, guard }),
@@ -96,12 +148,13 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
+    const onUnexpected = (m: string, cause: unknown) => log.error(m, cause);
     const realm = createRealmHandler({
       realms: createRealmAdmin({ importData: adminUseCases.importData, tx: resources, directory, realms: realmSettings }),
       clientCredentials,
       authorize,
       maxBodyBytes: config.maxRequestBytes,
-      onUnexpected: (m, cause) => log.error(m, cause),
+      onUnexpected,
     });
     const kratos = createKratosHandler({
       identities: createKratosIdentities({
@@ -114,7 +167,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       }),
       authorize,
       maxBodyBytes: config.maxRequestBytes,
-      onUnexpected: (m, cause) => log.error(m, cause),
+      onUnexpected,
     });
     const handler = createHttpHandler({
       admin: createAdminHandlers(adminUseCases, importLimits),
@@ -124,27 +177,52 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         accessTokens: createAccessTokenCommands({ directory, clock, guard }),
         clientCredentials,
       }),
-      interceptors: [createErrorsInterceptor(log, databaseUnavailable)],
+      interceptors: [createCallInterceptor(log), drain.interceptor, createErrorsInterceptor(log, databaseUnavailable)],
       gate: createAuthGate(authorize, { classify: databaseUnavailable, log }),
       maxRequestBytes: config.maxRequestBytes,
       jsonLimits: config.jsonLimits,
       readiness,
-      onUnexpected: (m, cause) => log.error(m, cause),
+      onUnexpected,
       fallbacks: [kratos, realm],
     });
-    const server = await listen(handler, config.port, config.host);
+    let openapi: Promise<string> | undefined;
+    const operator = withOperatorRoutes(handler, {
+      metrics: () => metrics.render(),
+      openapi: () => {
+        openapi ??= readFile(OPENAPI_FILE, 'utf8');
+        return openapi;
+      },
+      ready: async () => (await readiness.status()).ready,
+    });
+    serve(
+      withAccessLog(drain.track(withCors(operator, config.corsOrigins)), (call) => {
+        metrics.observeCall(call);
+        const { durationSeconds, ...fields } = call;
+        log.info('call', { ...fields, durationMs: Math.round(durationSeconds * 1e6) / 1e3 });
+      }),
+    );
+    let stopped: Promise<void> | undefined;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     return {
       url: `http://${shownHost}:${server.port}`,
       port: server.port,
+      host: config.host,
       bootstrapToken: boot.created ? boot.token : undefined,
-      async close() {
-        await server.close();
-        await db.close();
-        await unlock();
+      close() {
+        stopped ??= server
+          .close()
+          .then(() => db.close())
+          .then(unlock);
+        return stopped.then(() => {});
+      },
+      shutdown() {
+        const done = shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase: () => db.close().then(unlock) });
+        stopped ??= done.then(() => {});
+        return done;
       },
     };
   } catch (e) {
+    await server.close();
     await db.close();
     await unlock();
     throw e;

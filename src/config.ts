@@ -3,6 +3,9 @@ import { type KratosMapping, parseKratosMapping } from './application/convert/kr
 import { parseDuration } from './domain/duration.js';
 import type { DatabaseConfig } from './persistence/orm.js';
 
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface Config {
   host: string;
   port: number;
@@ -18,7 +21,7 @@ export interface Config {
   maxImportOrgBytes: number;
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
-  logLevel: 'error' | 'warn' | 'info';
+  logLevel: LogLevel;
   /** IDPORT_S3_ENDPOINTS: the S3 endpoints (`host[:port]`, `*.domain[:port]`) callers may name; empty = S3 off. */
   s3Endpoints: string[];
   /** Bytes per S3 multipart part (≥ 5 MiB, S3's minimum); memory per S3 export ≈ 3 parts. */
@@ -31,6 +34,10 @@ export interface Config {
   services: { idport: boolean };
   /** How Kratos identities map to users (IDPORT_KRATOS_TRAITS, IDPORT_KRATOS_PROVIDERS). */
   kratos: KratosMapping;
+  /** Browser origins allowed to call (IDPORT_CORS_ORIGINS, comma-separated; `*` = any). */
+  corsOrigins: string[];
+  /** How long SIGTERM waits for calls in flight before cancelling them. */
+  shutdownGraceMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -71,9 +78,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (algorithm !== 'bcrypt' && algorithm !== 'scrypt') {
     throw new Error(`IDPORT_PASSWORD_HASH must be bcrypt or scrypt, got "${algorithm}"`);
   }
-  const logLevel = env.IDPORT_LOG_LEVEL ?? 'info';
-  if (logLevel !== 'error' && logLevel !== 'warn' && logLevel !== 'info') {
-    throw new Error(`IDPORT_LOG_LEVEL must be error, warn or info, got "${logLevel}"`);
+  const logLevel = (env.IDPORT_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`IDPORT_LOG_LEVEL must be ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const services = (env.IDPORT_SERVICES ?? 'zitadel,idport').split(',').map((s) => s.trim());
   if (!services.includes('zitadel') || services.some((s) => s !== 'zitadel' && s !== 'idport')) {
@@ -111,5 +118,10 @@ export function loadConfig(env: Env = process.env): Config {
     s3PartSize: s3PartSize(env),
     services: { idport: services.includes('idport') },
     kratos: parseKratosMapping(env.IDPORT_KRATOS_TRAITS, env.IDPORT_KRATOS_PROVIDERS),
+    corsOrigins: (env.IDPORT_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+    shutdownGraceMs: parseDuration(env.IDPORT_SHUTDOWN_GRACE ?? '30s', 'IDPORT_SHUTDOWN_GRACE') ?? 0,
   };
 }

@@ -16,7 +16,16 @@ export interface Database {
   em(): EntityManager;
   /** A trivial query: resolves when the database answers (readiness). */
   ping(signal: AbortSignal): Promise<void>;
+  /** Connection pool usage, for /metrics. PGlite is one in-process session: max 1. */
+  poolStats(): Promise<{ max: number; total: number; idle: number; waiting: number }>;
   close(): Promise<void>;
+}
+
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options: { max: number };
 }
 
 const common = {
@@ -49,6 +58,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return {
     kind: config.kind,
     em: () => orm.em.fork() as unknown as EntityManager,
+    async poolStats() {
+      if (config.kind === 'pglite') return { max: 1, total: 1, idle: 0, waiting: 0 };
+      // @mikro-orm/postgresql's connection hands out its `pg` Pool as the native client.
+      const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<PgPoolCounts> }).getNativeClient();
+      return { max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
     async ping(signal) {
       if (signal.aborted) throw signal.reason;
       await orm.em.fork().getConnection().execute('select 1');

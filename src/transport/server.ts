@@ -5,6 +5,14 @@ import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
 
 export interface RunningServer {
   port: number;
+  /**
+   * Stops taking connections: the listener closes, idle HTTP/1.1 connections close and HTTP/2
+   * sessions get GOAWAY (their open streams go on). Calls in flight are not touched.
+   */
+  stopAccepting(): void;
+  /** Cuts every connection left: their calls see their signal abort (imports roll back). */
+  cut(): void;
+  /** stopAccepting, then cut whatever is left after a moment (tests and failed starts). */
   close(): Promise<void>;
 }
 
@@ -56,17 +64,26 @@ export async function listen(
     server.listen(port, host, () => resolve());
   });
   const address = server.address();
+  let closed: Promise<void> | undefined;
+  const stopAccepting = () => {
+    closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    h1.closeIdleConnections();
+    for (const s of sessions) s.close();
+  };
+  const cut = () => {
+    for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
+  };
   return {
     port: typeof address === 'object' && address ? address.port : port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        h1.closeAllConnections();
-        for (const s of sessions) s.close();
-        // Give in-flight responses a moment, then cut what is left so shutdown never hangs.
-        setTimeout(() => {
-          for (const s of sockets) s.destroy();
-        }, 2000).unref();
-      }),
+    stopAccepting,
+    cut,
+    close: () => {
+      stopAccepting();
+      h1.closeAllConnections();
+      // Give in-flight responses a moment, then cut what is left so closing never hangs.
+      setTimeout(cut, 2000).unref();
+      return closed ?? Promise.resolve();
+    },
   };
 }

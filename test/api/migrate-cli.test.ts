@@ -140,8 +140,8 @@ async function failingSource(parts: JsonObject[]): Promise<{ url: string; close(
     {
       streamExport: async (call: grpc.ServerWritableStream<unknown, unknown>) => {
         for (const part of parts) {
-          call.write(create(StreamExportResponseSchema, { org: fromJson(DataOrgSchema, part) }));
-          await new Promise((r) => setTimeout(r, 20));
+          // One message at a time: the next is written once grpc-js has flushed this one.
+          await new Promise((r) => call.write(create(StreamExportResponseSchema, { org: fromJson(DataOrgSchema, part) }), r));
         }
         call.emit('error', { code: grpc.status.INTERNAL, details: 'disk on fire' });
       },

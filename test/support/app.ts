@@ -23,6 +23,8 @@ export interface TestApp {
   importDir: string;
   /** Stops the server, then drops the database and temp dirs this helper created (not overrides). */
   close(): Promise<void>;
+  /** The graceful stop SIGTERM runs (drain, grace, cancel); call close() afterwards to clean up. */
+  shutdown(): Promise<{ cancelled: number }>;
 }
 
 export interface TestAppOptions {
@@ -77,6 +79,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
       config,
       exportDir: config.exportDir,
       importDir: config.importDir,
+      shutdown: () => app.shutdown(),
       async close() {
         try {
           await app.close();

@@ -159,13 +159,11 @@ describe('an unavailable bucket → Unavailable within seconds', () => {
     await blob.write(target('present.json'), tiny(), within());
     await emulator.failNext(1_000, 503);
     try {
-      let started = Date.now();
+      // Unavailable rather than DeadlineExceeded: the SDK's retries gave up inside the 10 s
+      // deadline, without measuring wall-clock time here.
       const unavailable = { kind: 'Unavailable', id: 'BLOB-gcs-unavailable' };
-      expect(await writeError(target('y.json'), within(30_000))).toMatchObject(unavailable);
-      expect(Date.now() - started).toBeLessThan(10_000);
-      started = Date.now();
-      expect(await readError(target('present.json'), within(30_000))).toMatchObject(unavailable);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await writeError(target('y.json'), within(10_000))).toMatchObject(unavailable);
+      expect(await readError(target('present.json'), within(10_000))).toMatchObject(unavailable);
     } finally {
       await emulator.reset();
     }
@@ -175,13 +173,10 @@ describe('an unavailable bucket → Unavailable within seconds', () => {
     const dead = await startGcsEmulator();
     await dead.stop();
     process.env.STORAGE_EMULATOR_HOST = dead.url;
-    let started = Date.now();
+    // As above: Unavailable, not DeadlineExceeded, means it gave up inside the 10 s deadline.
     const unavailable = { kind: 'Unavailable', id: 'BLOB-gcs-unavailable' };
-    expect(await writeError(target('z.json'), within(30_000))).toMatchObject(unavailable);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    started = Date.now();
-    expect(await readError(target('z.json'), within(30_000))).toMatchObject(unavailable);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await writeError(target('z.json'), within(10_000))).toMatchObject(unavailable);
+    expect(await readError(target('z.json'), within(10_000))).toMatchObject(unavailable);
   });
 });
 
@@ -198,7 +193,7 @@ describe('abort', () => {
       await new Promise(() => undefined); // a producer stuck on something slow
     }
     const writing = blob.write(target('aborted.json'), slowSource(), controller.signal);
-    while (sent < 10 * MiB) await new Promise((r) => setTimeout(r, 10));
+    while (sent < 10 * MiB) await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 300));
     controller.abort();
     expect(await domainErrorOf(writing)).toMatchObject({ kind: 'DeadlineExceeded', id: 'BLOB-deadline' });

@@ -162,7 +162,7 @@ test('an SDK upload destroyed mid-way leaves no object', async () => {
   const statuses: number[] = [];
   upload.on('response', (r: { status: number }) => statuses.push(r.status));
   upload.write(randomBytes(9 * MiB));
-  while (statuses.length === 0) await new Promise((r) => setTimeout(r, 20));
+  while (statuses.length === 0) await new Promise((r) => setImmediate(r));
   upload.destroy(new Error('stop'));
   await failed;
   await new Promise((r) => setTimeout(r, 200));

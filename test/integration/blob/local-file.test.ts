@@ -117,9 +117,9 @@ describe('atomic writes', () => {
       await new Promise(() => undefined);
     }
     const writing = storage.write(local('out/a.json'), stalls(), controller.signal);
-    while (sent < 3) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await listFiles(exportDir)).length).toBe(2); // the temp file exists while writing
+    // Gate: the temp file exists while writing (the source has handed over its bytes).
+    while (sent < 3 || (await listFiles(exportDir)).length < 2) await new Promise((r) => setImmediate(r));
+    expect((await listFiles(exportDir)).length).toBe(2);
     controller.abort();
     expect(await domainErrorOf(writing)).toMatchObject({ kind: 'DeadlineExceeded', id: 'BLOB-deadline' });
     expect(await listFiles(exportDir)).toEqual(['out/a.json']);

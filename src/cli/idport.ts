@@ -1,0 +1,104 @@
+/**
+ * `idport`: one command line (package.json `bin`, so `npx idport …` works in a checkout).
+ *   serve    run the server (what `npm start` runs)
+ *   export   a running instance's orgs into an ExportData file
+ *   import   an ExportData file into a running instance
+ *   migrate  instance to instance, without a file (src/cli/migrate.ts)
+ * Exit codes: 0 done, 1 done but some resources failed, 2 usage error or failed call.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CommandError, checkUrl, DEFAULT_URL, type ExitCode } from './endpoint-options.js';
+
+const GO_DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/;
+const duration = (value: string) => {
+  if (!GO_DURATION.test(value)) throw new InvalidArgumentError('expected a Go duration such as 30s, 10m or 1h');
+  return value;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs a client command with Ctrl-C/SIGTERM cancelling its call, and turns its outcome into an exit code. */
+async function run(work: (signal: AbortSignal) => Promise<ExitCode>, name: string): Promise<void> {
+  const controller = new AbortController();
+  const stop = () => controller.abort(new CommandError('interrupted: the call was cancelled'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    process.exitCode = await work(controller.signal);
+  } catch (e) {
+    const reason = controller.signal.aborted ? controller.signal.reason : e;
+    process.stderr.write(`idport ${name}: ${(reason instanceof Error ? reason.message : String(reason)).split('\n', 1)[0]}\n`);
+    process.exitCode = 2;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+export function createProgram(): Command {
+  const program = new Command('idport')
+    .description("Identity migration service speaking ZITADEL's admin export/import wire contract")
+    .showHelpAfterError()
+    // Usage errors are exit code 2, like every other failure a user can fix.
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+  const endpoint = (cmd: Command) =>
+    cmd
+      .addOption(
+        new Option('--url <url>', 'the instance (http:// = plaintext HTTP/2, https:// = TLS)').default(DEFAULT_URL).argParser(checkUrl),
+      )
+      .option('--token-file <file>', 'file holding a PAT (default: $IDPORT_TOKEN, else $IDPORT_HOME/admin.pat)');
+
+  program
+    .command('serve')
+    .description('run the server on one port for gRPC, gRPC-Web, Connect and REST (configured by IDPORT_* variables, see README)')
+    .option('--port <port>', 'same as IDPORT_PORT')
+    .option('--host <address>', 'same as IDPORT_HOST')
+    .action(async (flags: { port?: string; host?: string }) => {
+      if (flags.port !== undefined) process.env.IDPORT_PORT = flags.port;
+      if (flags.host !== undefined) process.env.IDPORT_HOST = flags.host;
+      const { serve } = await import('../serve.js');
+      await serve();
+    });
+
+  endpoint(program.command('export'))
+    .description('write a running instance\'s orgs to an ExportData file ({"orgs":[…]}), org by org, with progress on stderr')
+    .option('-o, --output <file>', 'where to write (default: stdout)')
+    .option('--org <id>', 'an org to export (repeatable; default: all)', collect)
+    .option('--exclude-org <id>', 'an org to leave out (repeatable)', collect)
+    .option('--with-passwords', 'include password hashes')
+    .option('--with-otp', 'include OTP secrets')
+    .option('--timeout <duration>', 'server-side deadline (Go duration)', duration)
+    .action(async (flags) => {
+      const { runExport } = await import('./export.command.js');
+      await run((signal) => runExport(flags, signal), 'export');
+    });
+
+  endpoint(program.command('import'))
+    .description('import an ExportData file into a running instance over StreamImport, org by org; prints the report')
+    .argument('<file>', 'an ExportData file (admin DataOrgs: {"orgs":[…]})')
+    .addOption(new Option('--conflict-policy <policy>', 'a resource that exists with other content').choices(['fail', 'skip', 'overwrite']))
+    .option('--dry-run', 'report what would happen, write nothing')
+    .option('--timeout <duration>', 'server-side deadline (Go duration)', duration)
+    .action(async (file: string, flags) => {
+      const { runImport } = await import('./import.command.js');
+      await run((signal) => runImport(file, flags, signal), 'import');
+    });
+
+  program
+    .command('migrate')
+    .description('instance to instance without a file: StreamExport piped into StreamImport (run `idport migrate --help` for flags)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[flags...]')
+    .action(async (args: string[]) => {
+      const { main } = await import('./migrate.js');
+      process.exitCode = await main(args);
+    });
+  return program;
+}
+
+export async function runCli(argv: string[] = process.argv): Promise<void> {
+  await createProgram().parseAsync(argv);
+}

@@ -1,0 +1,66 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { fromJson, type MessageInitShape } from '@bufbuild/protobuf';
+import { ConflictPolicy, MigrationService, type StreamImportRequestSchema } from '../../gen/idport/v1/migration_pb.js';
+import { DataOrgSchema } from '../../gen/zitadel/admin_pb.js';
+import { scanOrgs } from '../transport/codec/org-scanner.js';
+import { CommandError, type EndpointFlags, type ExitCode, progress, readToken } from './endpoint-options.js';
+import { GrpcClient, GrpcError } from './grpc-client.js';
+import { idportReport } from './migrate/report.js';
+import { formatSummary, hasFailures } from './migrate.js';
+
+export interface ImportFlags extends EndpointFlags {
+  conflictPolicy?: 'fail' | 'skip' | 'overwrite';
+  dryRun?: boolean;
+  timeout?: string;
+  maxOrgBytes?: number;
+}
+
+const POLICY = { fail: ConflictPolicy.FAIL, skip: ConflictPolicy.SKIP, overwrite: ConflictPolicy.OVERWRITE } as const;
+
+/**
+ * `idport import FILE`: an ExportData file (admin DataOrgs, `{"orgs":[…]}`) into a running
+ * instance over StreamImport, read org by org (the file is never held whole), with the report's
+ * totals and errors at the end.
+ */
+export async function runImport(file: string, flags: ImportFlags, signal: AbortSignal): Promise<ExitCode> {
+  const token = await readToken(flags);
+  const size = await stat(file).then(
+    (s) => s.size,
+    (e: NodeJS.ErrnoException) => {
+      throw new CommandError(`cannot read ${file}: ${e.code ?? e.message}`);
+    },
+  );
+  const client = new GrpcClient(MigrationService, flags.url, token);
+  const shown = progress();
+  const input = createReadStream(file);
+  let orgs = 0;
+  async function* requests(): AsyncGenerator<MessageInitShape<typeof StreamImportRequestSchema>> {
+    for await (const bytes of scanOrgs(input, flags.maxOrgBytes ?? 480 * 1024 * 1024)) {
+      const org = fromJson(DataOrgSchema, JSON.parse(bytes.toString('utf8')), { ignoreUnknownFields: true });
+      yield orgs === 0
+        ? {
+            org,
+            options: { conflictPolicy: POLICY[flags.conflictPolicy ?? 'fail'], dryRun: flags.dryRun ?? false },
+            timeout: flags.timeout ?? '',
+          }
+        : { org };
+      orgs += 1;
+      shown.update(`sent ${orgs} org(s), ${Math.round((input.bytesRead / Math.max(size, 1)) * 100)}% of ${file}`);
+    }
+  }
+  try {
+    const report = idportReport('idport', await client.clientStream(MigrationService.method.streamImport, requests(), { signal }));
+    shown.done();
+    console.log(formatSummary(report));
+    return hasFailures(report) ? 1 : 0;
+  } catch (e) {
+    shown.done();
+    if (e instanceof GrpcError) throw new CommandError(e.message);
+    if (e instanceof Error && !(e instanceof CommandError) && !signal.aborted) throw new CommandError(`${file}: ${e.message}`);
+    throw e;
+  } finally {
+    input.destroy();
+    client.close();
+  }
+}

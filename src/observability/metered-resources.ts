@@ -1,0 +1,84 @@
+import type { ResourceReader, ResourceTransactions, ResourceWriter, StoredResource } from '../application/ports.js';
+import type { TransferMeter } from './metrics.js';
+
+/**
+ * The resource store, counted: rows and proto-JSON bytes per kind (ImportDataError.type:
+ * `human_user`, `project`, …) for /metrics. A decorator on the port, so neither the use cases
+ * nor the store know about metrics. Imports count only what a committed transaction kept (a
+ * dry run, a rollback or a failed savepoint counts nothing); exports count what was read.
+ */
+export function meterResources(inner: ResourceTransactions, meter: TransferMeter): ResourceTransactions {
+  return {
+    analyze: () => inner.analyze(),
+    async write(signal, options, work) {
+      const pending = new Map<string, { rows: number; bytes: number }>();
+      const result = await inner.write(signal, options, (writer) => work(counting(writer, pending)));
+      if (!options.rollback) for (const [kind, t] of pending) meter.transferred('import', kind, t.rows, t.bytes);
+      return result;
+    },
+    read: (signal, work) => inner.read(signal, (reader) => work(metered(reader, meter))),
+  };
+}
+
+type Tally = Map<string, { rows: number; bytes: number }>;
+
+function add(tally: Tally, kind: string, rows: readonly StoredResource[]) {
+  const t = tally.get(kind) ?? { rows: 0, bytes: 0 };
+  for (const row of rows) {
+    t.rows += 1;
+    t.bytes += Buffer.byteLength(JSON.stringify(row.item));
+  }
+  tally.set(kind, t);
+}
+
+function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
+  return {
+    existingRefs: (refs) => writer.existingRefs(refs),
+    findExisting: (kind, orgId, items) => writer.findExisting(kind, orgId, items),
+    userNameScope: (orgId) => writer.userNameScope(orgId),
+    lockOrg: (orgId) => writer.lockOrg(orgId),
+    async insert(kind, orgId, rows, options) {
+      const result = await writer.insert(kind, orgId, rows, options);
+      const skipped = new Set(result.conflicts);
+      add(
+        tally,
+        kind,
+        rows.filter((_, i) => !skipped.has(i)),
+      );
+      return result;
+    },
+    async replace(kind, orgId, row) {
+      await writer.replace(kind, orgId, row);
+      add(tally, kind, [row]);
+    },
+    async savepoint(work) {
+      // A savepoint that fails is rolled back: its rows join the tally only if it succeeds.
+      const inner: Tally = new Map();
+      const result = await writer.savepoint((w) => work(counting(w, inner)));
+      for (const [kind, t] of inner) {
+        const outer = tally.get(kind) ?? { rows: 0, bytes: 0 };
+        tally.set(kind, { rows: outer.rows + t.rows, bytes: outer.bytes + t.bytes });
+      }
+      return result;
+    },
+  };
+}
+
+function metered(reader: ResourceReader, meter: TransferMeter): ResourceReader {
+  return {
+    orgIds: () => reader.orgIds(),
+    async *read(kind, orgId, secrets) {
+      let rows = 0;
+      let bytes = 0;
+      try {
+        for await (const row of reader.read(kind, orgId, secrets)) {
+          rows += 1;
+          bytes += Buffer.byteLength(row.json);
+          yield row;
+        }
+      } finally {
+        if (rows) meter.transferred('export', kind, rows, bytes);
+      }
+    },
+  };
+}
