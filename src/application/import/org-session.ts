@@ -1,12 +1,12 @@
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import { derivedId } from '../../domain/ids.js';
-import { canonicalJson, type JsonObject, pickPaths, stringAt } from '../../domain/json.js';
+import { canonicalJson, type JsonObject, pickPaths } from '../../domain/json.js';
 import type { Ref, ResourceKind } from '../../domain/resources/kinds.js';
 import { type PreparedResource, prepareResource, type Secrets } from '../../domain/resources/prepare.js';
 import type { ResourceWriter, StoredResource } from '../ports.js';
 import { checkDeadline } from './deadline.js';
 import type { ImportCommand, ImportDeps } from './import-data.js';
 import type { ItemResult } from './import-report.js';
+import { nameless, positionName, withGeneratedId } from './item-names.js';
 
 /** Rows per multi-row insert: big enough to amortise round trips, small enough to retry one by one. */
 const CHUNK = 5000;
@@ -292,23 +292,4 @@ export class OrgSession {
       await this.insertChunk(kind, chunk.slice(half));
     }
   }
-}
-
-/**
- * ZITADEL gives a human user imported without `userId` an id of its own; so does idport, derived
- * from the org and user name (see derivedId) so that a re-run finds the same user.
- */
-function withGeneratedId(kind: ResourceKind, item: JsonObject, orgId: string): JsonObject {
-  if (kind.type !== 'human_user' || stringAt(item, 'userId') !== '') return item;
-  const userName = stringAt(item, 'user.userName');
-  return userName ? { ...item, userId: derivedId('human_user', orgId, userName) } : item;
-}
-
-/** An id, or a composite id with a part missing ("", "_key", "org__user"): it cannot name its resource. */
-const nameless = (id: string) => id === '' || id.startsWith('_') || id.endsWith('_') || id.includes('__');
-
-/** Names a resource without an id by its user name or name and its place in the org's list. */
-function positionName(kind: ResourceKind, item: JsonObject, index: number): string {
-  const name = stringAt(item, 'user.userName') || stringAt(item, 'user.name') || stringAt(item, 'key') || stringAt(item, 'roleKey');
-  return `${kind.field}[${index}]${name ? ` (${name})` : ''}`;
 }
