@@ -124,9 +124,10 @@ describe('the migration guide in S3 form', () => {
 });
 
 test('an export bigger than one part goes up in several parts and imports back whole', async () => {
-  // 7 metadata values of 1 MiB (≈1.4 MiB of base64 each): ~9 MiB of export, so at least two 5 MiB parts.
-  const value = Buffer.alloc(MiB, 7).toString('base64');
-  const userMetadata = Array.from({ length: 7 }, (_, i) => ({ id: '900u', key: `blob-${i}`, value }));
+  // 20 metadata values of 480,000 bytes (640,000 of base64 each, under both ZITADEL's 500,000-byte
+  // metadata bound and the 1 MiB JSON string bound): ~12 MiB of export, so at least two 5 MiB parts.
+  const value = Buffer.alloc(480_000, 7).toString('base64');
+  const userMetadata = Array.from({ length: 20 }, (_, i) => ({ id: '900u', key: `blob-${i}`, value }));
   const big = {
     orgId: '900',
     org: { name: 'Big' },
@@ -151,7 +152,7 @@ test('an export bigger than one part goes up in several parts and imports back w
 });
 
 test('the store failing mid-upload: UNAVAILABLE, and no object is left', async () => {
-  const value = Buffer.alloc(MiB, 3).toString('base64');
+  const value = Buffer.alloc(480_000, 3).toString('base64');
   await seed(source, [
     {
       orgId: '901',
@@ -159,7 +160,7 @@ test('the store failing mid-upload: UNAVAILABLE, and no object is left', async (
       humanUsers: [
         { userId: '901u', user: { userName: 'big-2', profile: { firstName: 'B', lastName: 'U' }, email: { email: 'big2@big.example' } } },
       ],
-      userMetadata: Array.from({ length: 6 }, (_, i) => ({ id: '901u', key: `k${i}`, value })),
+      userMetadata: Array.from({ length: 14 }, (_, i) => ({ id: '901u', key: `k${i}`, value })),
       orgState: 'ORG_STATE_ACTIVE',
     },
   ]);

@@ -28,7 +28,8 @@ test('a second process on the same data directory exits with one line naming the
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     );
-    expect(second.code).toBe(1);
+    // A start that cannot go on exits 2 with one line (issue 13, src/serve.ts).
+    expect(second.code).toBe(2);
     const lines = second.stderr.trim().split('\n');
     expect(lines).toEqual([expect.stringContaining(`is in use by process ${process.pid}`)]);
   } finally {

@@ -7,10 +7,12 @@ import {
   createContextValues,
   type HandlerContext,
 } from '@connectrpc/connect';
+import { codeToString } from '@connectrpc/connect/protocol-connect';
 import type { Access, Authorize } from '../../application/access/authorize.js';
 import { DomainError } from '../../domain/errors.js';
 import { accessKey, declaredPermission } from '../interceptors/auth.interceptor.js';
 import { type ErrorClassifier, type ErrorLog, toConnectError } from '../interceptors/errors.interceptor.js';
+import { currentCall } from '../observability/call-record.js';
 
 /** What the gate decided for one request: who is calling, or why they may not. */
 export type GateDecision = { access: Access; error?: undefined } | { access?: undefined; error: ConnectError };
@@ -63,15 +65,34 @@ export function createAuthGate(authorize: Authorize, options: { classify?: Error
     }
   }
 
+  /**
+   * A refused call never reaches the interceptors, so the access line and the call metrics
+   * learn its name, code and error id here (issue 13: one access line per call, failures too).
+   */
+  async function decideAndRecord(method: DescMethod, headers: HeaderSource): Promise<GateDecision> {
+    const decision = await decide(method, headers);
+    const call = currentCall();
+    if (call) {
+      call.method = `${method.parent.typeName}/${method.name}`;
+      if (decision.error) {
+        call.code = codeToString(decision.error.code);
+        call.errorId = decision.error.metadata.get('x-idport-error-id') ?? undefined;
+      } else if (decision.access.principal) {
+        call.principalId = decision.access.principal.userId;
+      }
+    }
+    return decision;
+  }
+
   return {
-    decide,
+    decide: decideAndRecord,
     /** Context values for a request whose decision is already made. */
     contextValues(decision: GateDecision): ContextValues {
       return createContextValues().set(decisionKey, decision);
     },
     /** For the Connect router: throws the refusal (Connect answers it in the caller's protocol). */
     async requestGate(ctx: HandlerContext): Promise<void> {
-      const decision = ctx.values.get(decisionKey) ?? (await decide(ctx.method, ctx.requestHeader));
+      const decision = ctx.values.get(decisionKey) ?? (await decideAndRecord(ctx.method, ctx.requestHeader));
       if (decision.error) throw decision.error;
       ctx.values.set(accessKey, decision.access);
     },
