@@ -60,7 +60,9 @@ describe('POST /admin/identities (createIdentity)', () => {
     expect(res.status).toBe(201);
     // google names no IdP here: kept and reported, not a user link (a link must name an existing IdP).
     expect(JSON.parse(String(res.headers['x-idport-not-carried']))).toEqual([
-      expect.stringMatching(/^credentials\.oidc provider google: not carried as a user link \(organization \S+ has no identity provider google\); kept in kratos\.identity$/),
+      expect.stringMatching(
+        /^credentials\.oidc provider google: not carried as a user link \(organization \S+ has no identity provider google\); kept in kratos\.identity$/,
+      ),
     ]);
     const identity = res.data;
     expect(identity.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -92,7 +94,13 @@ describe('POST /admin/identities (createIdentity)', () => {
     const imported = await rest('/admin/v1/import', {
       body: {
         dataOrgs: {
-          orgs: [{ orgId, org: { name: `Org ${orgId}` }, oidcIdps: [{ idpId, idp: { name: 'Corp', issuer: 'https://sso.example', clientId: 'c' } }] }],
+          orgs: [
+            {
+              orgId,
+              org: { name: `Org ${orgId}` },
+              oidcIdps: [{ idpId, idp: { name: 'Corp', issuer: 'https://sso.example', clientId: 'c' } }],
+            },
+          ],
         },
       },
     });

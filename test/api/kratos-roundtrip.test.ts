@@ -71,7 +71,13 @@ async function orgWithIdp(orgId: string, idpId: string): Promise<void> {
     headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       dataOrgs: {
-        orgs: [{ orgId, org: { name: `Kratos ${orgId}` }, oidcIdps: [{ idpId, idp: { name: 'SSO', issuer: 'https://sso.example', clientId: 'c' } }] }],
+        orgs: [
+          {
+            orgId,
+            org: { name: `Kratos ${orgId}` },
+            oidcIdps: [{ idpId, idp: { name: 'SSO', issuer: 'https://sso.example', clientId: 'c' } }],
+          },
+        ],
       },
     }),
   });

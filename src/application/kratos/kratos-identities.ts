@@ -1,9 +1,9 @@
 import { DomainError, invalidArgument, isDomainError, notFound } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import type { Ref } from '../../domain/resources/kinds.js';
 import { zitadelToKratos } from '../convert/kratos-export.js';
 import { type ConvertedIdentity, idpIdOf, kratosToZitadel } from '../convert/kratos-identity.js';
 import type { KratosMapping } from '../convert/kratos-traits.js';
-import type { Ref } from '../../domain/resources/kinds.js';
 import type { ImportCommand } from '../import/import-data.js';
 import type { ImportReport, ItemResult } from '../import/import-report.js';
 import type { Clock, DirectoryStore, HumanUserReader, ResourceTransactions } from '../ports.js';
