@@ -161,6 +161,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         importData: adminUseCases.importData,
         users: createHumanUserReader(db),
         directory,
+        tx: resources,
         mapping: config.kratos,
         clock,
         newId: () => randomUUID(),

@@ -58,6 +58,12 @@ describe('POST /admin/identities (createIdentity)', () => {
       }),
     });
     expect(res.status).toBe(201);
+    // google names no IdP here: kept and reported, not a user link (a link must name an existing IdP).
+    expect(JSON.parse(String(res.headers['x-idport-not-carried']))).toEqual([
+      expect.stringMatching(
+        /^credentials\.oidc provider google: not carried as a user link \(organization \S+ has no identity provider google\); kept in kratos\.identity$/,
+      ),
+    ]);
     const identity = res.data;
     expect(identity.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.location).toBe(`${app.url}/admin/identities/${identity.id}`);
@@ -80,6 +86,58 @@ describe('POST /admin/identities (createIdentity)', () => {
     expect(full.data.credentials?.password?.config).toEqual({ hashed_password: hash });
     expect(full.data.credentials?.totp?.config).toEqual({ totp_url: totpUrl(email) });
     expect(full.data.credentials?.oidc?.config).toEqual({ providers: [{ provider: 'google', subject: `g-${email}` }] });
+  });
+
+  test('OIDC providers: one naming an IdP of the org becomes a user link, one naming none is kept, reported and returned', async () => {
+    const orgId = `kratos-idp-${unique()}`;
+    const idpId = `corp-${unique()}`;
+    const imported = await rest('/admin/v1/import', {
+      body: {
+        dataOrgs: {
+          orgs: [
+            {
+              orgId,
+              org: { name: `Org ${orgId}` },
+              oidcIdps: [{ idpId, idp: { name: 'Corp', issuer: 'https://sso.example', clientId: 'c' } }],
+            },
+          ],
+        },
+      },
+    });
+    expect({ status: imported.status, errors: imported.json.errors ?? [] }).toEqual({ status: 200, errors: [] });
+
+    const email = `links-${unique()}@example.com`;
+    const providers = [
+      { provider: 'unknown-sso', subject: `u-${email}` },
+      { provider: idpId, subject: `c-${email}` },
+    ];
+    const res = await kratos.createIdentity({
+      createIdentityBody: body(email, { organization_id: orgId, credentials: { oidc: { config: { providers } } } }),
+    });
+    expect(res.status).toBe(201);
+    expect(JSON.parse(String(res.headers['x-idport-not-carried']))).toEqual([
+      `credentials.oidc provider unknown-sso: not carried as a user link (organization ${orgId} has no identity provider unknown-sso); kept in kratos.identity`,
+    ]);
+    const full = await kratos.getIdentity({ id: res.data.id, includeCredential: ['oidc'] });
+    expect(full.data.credentials?.oidc).toMatchObject({
+      identifiers: [`unknown-sso:u-${email}`, `${idpId}:c-${email}`],
+      config: { providers },
+    });
+
+    // In ZITADEL's data only the provider with an IdP is a user link.
+    const exported = await rest('/admin/v1/export', { body: { org_ids: [orgId], response_output: true } });
+    const org = (exported.json.orgs as { userLinks?: unknown[] }[])[0];
+    expect(org?.userLinks).toEqual([{ userId: res.data.id, idpId, providedUserId: `c-${email}`, providedUserName: email }]);
+
+    // An update keeps both (providers are merged), and reports the unknown one again.
+    const updated = await kratos.updateIdentity({
+      id: res.data.id,
+      updateIdentityBody: { schema_id: 'default', state: 'active', traits: full.data.traits },
+    });
+    expect(JSON.parse(String(updated.headers['x-idport-not-carried']))).toHaveLength(1);
+    expect((await kratos.getIdentity({ id: res.data.id, includeCredential: ['oidc'] })).data.credentials?.oidc?.config).toEqual({
+      providers,
+    });
   });
 
   test('a plaintext password is hashed (bcrypt) and the hash, not the password, is listed', async () => {

@@ -64,10 +64,45 @@ test('a Kratos listing with credentials comes back out equal, and importing it a
   ]);
 });
 
-test('identities also export as ZITADEL data: human users, user links and the kept Kratos fields', async () => {
+/** Imports an org holding one OIDC IdP over REST, as a ZITADEL export would bring it. */
+async function orgWithIdp(orgId: string, idpId: string): Promise<void> {
+  const res = await fetch(`${app.url}/admin/v1/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      dataOrgs: {
+        orgs: [
+          {
+            orgId,
+            org: { name: `Kratos ${orgId}` },
+            oidcIdps: [{ idpId, idp: { name: 'SSO', issuer: 'https://sso.example', clientId: 'c' } }],
+          },
+        ],
+      },
+    }),
+  });
+  expect({ status: res.status, errors: ((await res.json()) as { errors?: unknown[] }).errors ?? [] }).toEqual({ status: 200, errors: [] });
+}
+
+test('identities also export as ZITADEL data: human users, user links to existing IdPs and the kept Kratos fields', async () => {
   const hash = kratosHashes('pw').bcrypt as string;
   const identity = listedIdentity(100, hash);
-  await kratos.batchPatchIdentities({ patchIdentitiesBody: { identities: [{ create: identity as unknown as CreateIdentityBody }] } });
+  // An OIDC provider naming an IdP of the identity's org becomes a user link (unlisted providers keep their name).
+  const orgId = `kratos-org-${(identity.id as string).slice(0, 8)}`;
+  const idpId = `gh-${(identity.id as string).slice(0, 8)}`;
+  await orgWithIdp(orgId, idpId);
+  identity.organization_id = orgId;
+  const oidc = (identity.credentials as Record<string, { identifiers: string[]; config: { providers: { provider: string }[] } }>).oidc;
+  if (!oidc?.config.providers[0]) throw new Error('listedIdentity has an oidc provider');
+  oidc.config.providers[0].provider = idpId;
+  oidc.identifiers = [`${idpId}:10000100`];
+  const created = await kratos.batchPatchIdentities({
+    patchIdentitiesBody: { identities: [{ create: identity as unknown as CreateIdentityBody }] },
+  });
+  expect(created.data.identities?.map((i) => [i.action, i.identity, (i as { idport_not_carried?: string[] }).idport_not_carried])).toEqual([
+    ['create', identity.id, undefined],
+  ]);
+  expect((await kratos.getIdentity({ id: identity.id as string, includeCredential: ['password', 'oidc', 'totp'] })).data).toEqual(identity);
   const res = await fetch(`${app.url}/admin/v1/export`, {
     method: 'POST',
     headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' },
@@ -89,7 +124,7 @@ test('identities also export as ZITADEL data: human users, user links and the ke
   });
   expect(org.userLinks?.find((l) => l.userId === identity.id)).toEqual({
     userId: identity.id,
-    idpId: 'github',
+    idpId,
     providedUserId: '10000100',
     providedUserName: traits.email,
   });
@@ -116,9 +151,15 @@ test('import identities FILE…: Kratos files, one or many, in batches within th
     const lines: string[] = [];
     const io = { out: (m: string) => lines.push(m), err: (m: string) => lines.push(m) };
     expect(await runImportIdentities(['--endpoint', app.url, '--token-file', tokenFile, a, b, bad], io)).toBe(1);
-    expect(lines).toHaveLength(2);
-    expect(lines[1]).toBe('imported 451 identities, 1 failed');
-    expect(lines[0]).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#0: 400 `));
+    // b.json's provider github names no IdP: the identity is imported, the provider kept and reported.
+    expect(lines[0]?.startsWith(`${b}#0: `)).toBe(true);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /#0: not carried: credentials\.oidc provider github: not carried as a user link \(organization \S+ has no identity provider github\); kept in kratos\.identity$/,
+      ),
+      expect.stringMatching(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#0: 400 `)),
+      'imported 451 identities, 1 failed',
+    ]);
     expect((await kratos.listIdentities({ credentialsIdentifier: `cli-449-${a.length}@example.com` })).data).toHaveLength(1);
     expect(await runImportIdentities(['--endpoint', app.url, a], io)).toBe(2);
   } finally {

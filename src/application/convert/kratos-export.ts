@@ -1,6 +1,6 @@
 import { isJsonObject, type Json, type JsonObject, stringAt } from '../../domain/json.js';
 import type { StoredHumanUser } from '../ports.js';
-import { keptKratosFields, TOTP_SECRET_SLOT } from './kratos-identity.js';
+import { keptKratosFields, oidcKey, TOTP_SECRET_SLOT } from './kratos-identity.js';
 import { hasTrait, type KratosMapping, traitAt, withTrait } from './kratos-traits.js';
 
 /** Credential types `include_credential` may name (ory/kratos `identity/credentials.go`). */
@@ -119,20 +119,24 @@ function credentialsOf(u: StoredHumanUser, kept: JsonObject | undefined, include
       secrets?.passwordHash ? { ...keptPassword, hashed_password: secrets.passwordHash } : undefined,
     );
   }
-  if (u.links.length > 0) {
-    const keptProviders = Array.isArray(asObject(asObject(keptCreds.oidc).config).providers)
-      ? (asObject(asObject(keptCreds.oidc).config).providers as Json[]).filter(isJsonObject)
-      : [];
-    const providers = u.links.map((l) => {
-      const subject = stringAt(l, 'providedUserId');
-      const idp = stringAt(l, 'idpId');
-      const before = keptProviders.find((p) => p.subject === subject);
-      return before ?? { subject, provider: idp };
-    });
+  const keptOidc = asObject(asObject(keptCreds.oidc).config);
+  const keptProviders = Array.isArray(keptOidc.providers) ? keptOidc.providers.filter(isJsonObject) : [];
+  // Kept providers that never became links (no such IdP at import) come back as they were.
+  const unlinked = new Set(Array.isArray(kept?.oidc_unlinked) ? kept.oidc_unlinked.filter((k) => typeof k === 'string') : []);
+  const linkedSubjects = new Set(u.links.map((l) => stringAt(l, 'providedUserId')));
+  // In the order Kratos had them: kept providers still linked or never linked, then new links.
+  const providers: JsonObject[] = keptProviders.filter(
+    (p) => unlinked.has(oidcKey(String(p.provider), String(p.subject))) || linkedSubjects.has(String(p.subject)),
+  );
+  for (const l of u.links) {
+    const subject = stringAt(l, 'providedUserId');
+    if (!keptProviders.some((p) => p.subject === subject)) providers.push({ subject, provider: stringAt(l, 'idpId') });
+  }
+  if (providers.length > 0) {
     emit(
       'oidc',
-      providers.map((p) => `${stringAt(p, 'provider')}:${stringAt(p, 'subject')}`),
-      { ...asObject(asObject(keptCreds.oidc).config), providers },
+      providers.map((p) => oidcKey(stringAt(p, 'provider'), stringAt(p, 'subject'))),
+      { ...keptOidc, providers },
     );
   }
   const keptTotp = asObject(asObject(keptCreds.totp).config);

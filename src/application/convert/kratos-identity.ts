@@ -77,7 +77,19 @@ export interface ConvertContext {
   defaultOrgId: string;
   newId(): string;
   now(): Date;
+  /**
+   * Whether a user link to this IdP can be written (the IdP exists in the identity's org; a
+   * link to a missing one fails the whole user, IMPORT-reference). Absent: every provider
+   * becomes a link (offline file conversion, where the target's IdPs are unknown).
+   */
+  linkable?(idpId: string, orgId: string): boolean;
 }
+
+/** The idport IdP id a Kratos OIDC provider maps to (IDPORT_KRATOS_PROVIDERS; unlisted keep their name). */
+export const idpIdOf = (mapping: KratosMapping, provider: string): string => mapping.providers[provider] ?? provider;
+
+/** `provider:subject`, as Kratos names an OIDC credential's identifiers. */
+export const oidcKey = (provider: string, subject: string): string => `${provider}:${subject}`;
 
 /** Checks one identity body and converts it. Throws InvalidArgument naming the field. */
 export function kratosToZitadel(body: Json, ctx: ConvertContext): ConvertedIdentity {
@@ -122,6 +134,8 @@ export function kratosToZitadel(body: Json, ctx: ConvertContext): ConvertedIdent
   const kept: JsonObject = {};
   let plaintextPassword = false;
   const links: JsonObject[] = [];
+  // Providers kept but not carried as user links (no such IdP): Kratos gets them back.
+  const unlinked: string[] = [];
   for (const [type, raw] of Object.entries(credentials)) {
     const cred = objectOr(raw, `credentials.${type}`);
     if (!cred) continue;
@@ -154,7 +168,15 @@ export function kratosToZitadel(body: Json, ctx: ConvertContext): ConvertedIdent
         const provider = optionalString(p.provider, `credentials.oidc.config.providers[${i}].provider`);
         const subject = optionalString(p.subject, `credentials.oidc.config.providers[${i}].subject`);
         if (!provider || !subject) throw bad(`credentials.oidc.config.providers[${i}] needs provider and subject`);
-        links.push({ userId: id, idpId: ctx.mapping.providers[provider] ?? provider, providedUserId: subject, providedUserName: userName });
+        const idpId = idpIdOf(ctx.mapping, provider);
+        if (!ctx.linkable || ctx.linkable(idpId, orgId)) {
+          links.push({ userId: id, idpId, providedUserId: subject, providedUserName: userName });
+        } else {
+          unlinked.push(oidcKey(provider, subject));
+          notes.push(
+            `credentials.oidc provider ${provider}: not carried as a user link (organization ${orgId} has no identity provider ${idpId}); kept in ${KRATOS_METADATA_KEY}`,
+          );
+        }
         const out: JsonObject = {};
         for (const [k, v] of Object.entries(p)) {
           if (!OIDC_TOKENS.includes(k)) {
@@ -185,6 +207,7 @@ export function kratosToZitadel(body: Json, ctx: ConvertContext): ConvertedIdent
     updated_at: optionalString(body.updated_at, 'updated_at') ?? now,
     credentials: kept,
   };
+  if (unlinked.length > 0) extras.oidc_unlinked = unlinked;
   for (const key of ['schema_url', 'external_id', 'region'] as const) {
     const v = optionalString(body[key], key);
     if (v !== undefined) extras[key] = v;

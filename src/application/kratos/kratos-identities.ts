@@ -1,11 +1,12 @@
 import { DomainError, invalidArgument, isDomainError, notFound } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import type { Ref } from '../../domain/resources/kinds.js';
 import { zitadelToKratos } from '../convert/kratos-export.js';
-import { type ConvertedIdentity, kratosToZitadel } from '../convert/kratos-identity.js';
+import { type ConvertedIdentity, idpIdOf, kratosToZitadel } from '../convert/kratos-identity.js';
 import type { KratosMapping } from '../convert/kratos-traits.js';
 import type { ImportCommand } from '../import/import-data.js';
 import type { ImportReport, ItemResult } from '../import/import-report.js';
-import type { Clock, DirectoryStore, HumanUserReader } from '../ports.js';
+import type { Clock, DirectoryStore, HumanUserReader, ResourceTransactions } from '../ports.js';
 
 /**
  * Kratos' batch limits (ory/kratos `identity/handler.go`: BatchPatchIdentitiesLimit = 1000,
@@ -23,6 +24,8 @@ export interface KratosIdentityDeps {
   importData(cmd: ImportCommand): Promise<ImportReport>;
   users: HumanUserReader;
   directory: Pick<DirectoryStore, 'getInstance' | 'getOrg' | 'getUser' | 'removeUser'>;
+  /** Looks up which identity providers exist (a user link must name one; issue 8). */
+  tx: Pick<ResourceTransactions, 'write'>;
   mapping: KratosMapping;
   clock: Clock;
   newId(): string;
@@ -44,9 +47,36 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
     return instance.defaultOrgId;
   }
 
-  function convert(body: Json, orgId: string): ConvertedIdentity | IdentityOutcome {
+  /**
+   * The `idp:id@org` keys of the IdPs the bodies' OIDC providers map to that exist. A provider
+   * with none stays in the kept Kratos data and is reported, instead of failing the identity.
+   * Malformed bodies are skipped here; the converter rejects them with the field named.
+   */
+  async function existingIdps(bodies: readonly Json[], defaultOrg: string, signal: AbortSignal): Promise<Set<string>> {
+    const refs: Ref[] = [];
+    for (const b of bodies) {
+      if (!isJsonObject(b) || !isJsonObject(b.credentials) || !isJsonObject(b.credentials.oidc)) continue;
+      const config = b.credentials.oidc.config;
+      if (!isJsonObject(config) || !Array.isArray(config.providers)) continue;
+      const org = typeof b.organization_id === 'string' && b.organization_id !== '' ? b.organization_id : defaultOrg;
+      for (const p of config.providers) {
+        if (isJsonObject(p) && typeof p.provider === 'string') refs.push({ kind: 'idp', id: idpIdOf(deps.mapping, p.provider), org });
+      }
+    }
+    if (refs.length === 0) return new Set();
+    // A rolled-back transaction: the importer's own reference lookup, nothing written.
+    return deps.tx.write(signal, { rollback: true }, (w) => w.existingRefs(refs));
+  }
+
+  function convert(body: Json, orgId: string, idps: ReadonlySet<string>): ConvertedIdentity | IdentityOutcome {
     try {
-      return kratosToZitadel(body, { mapping: deps.mapping, defaultOrgId: orgId, newId: deps.newId, now: () => deps.clock.now() });
+      return kratosToZitadel(body, {
+        mapping: deps.mapping,
+        defaultOrgId: orgId,
+        newId: deps.newId,
+        now: () => deps.clock.now(),
+        linkable: (idpId, org) => idps.has(`idp:${idpId}@${org}`),
+      });
     } catch (e) {
       if (isDomainError(e) && e.kind === 'InvalidArgument') return failure(400, e.message);
       throw e;
@@ -110,7 +140,8 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
         );
       }
       const orgId = await defaultOrgId();
-      const converted = bodies.map((b) => convert(b, orgId));
+      const idps = await existingIdps(bodies, orgId, signal);
+      const converted = bodies.map((b) => convert(b, orgId, idps));
       const plaintext = converted.filter((c) => 'humanUser' in c && c.plaintextPassword).length;
       if (plaintext > KRATOS_BATCH_LIMITS.plaintextPasswords) {
         throw invalidArgument(
@@ -191,9 +222,9 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
       if (body.state !== current.state) merged.state_changed_at = deps.clock.now().toISOString();
       if (body.external_id !== undefined) merged.external_id = body.external_id;
       if (body.region !== undefined) merged.region = body.region;
-      const converted = convert(merged, stored.orgId);
-      if (!('humanUser' in converted)) return converted;
       // The org is the one the user lives in; an organization_id kept from Kratos names the same.
+      const converted = convert(merged, stored.orgId, await existingIdps([merged], stored.orgId, signal));
+      if (!('humanUser' in converted)) return converted;
       converted.orgId = stored.orgId;
       return (await write([converted], 'overwrite', signal))[0] ?? failure(400, 'identity was not updated');
     },

@@ -59,6 +59,27 @@ describe('Kratos, ZITADEL and realm mapping', () => {
     expect(() => parseKratosMapping(undefined, 'github')).toThrow(/not key=value/);
   });
 
+  test('with the IdPs known: a provider mapped to an existing IdP is a link, one with none is kept and named', () => {
+    const providers = [
+      { provider: 'github', subject: 'gh-1' },
+      { provider: 'gitlab', subject: 'gl-1' },
+    ];
+    const c = kratosToZitadel(
+      { schema_id: 'default', traits: { email: 'a@example.com' }, credentials: { oidc: { config: { providers } } } },
+      {
+        ...ctx,
+        mapping: parseKratosMapping('', 'github=idp-42,gitlab=idp-43'),
+        linkable: (idpId, orgId) => idpId === 'idp-42' && orgId === 'org-1',
+      },
+    );
+    expect(c.links).toEqual([{ userId: c.id, idpId: 'idp-42', providedUserId: 'gh-1', providedUserName: 'a@example.com' }]);
+    expect(c.notes).toEqual([
+      'credentials.oidc provider gitlab: not carried as a user link (organization org-1 has no identity provider idp-43); kept in kratos.identity',
+    ]);
+    const kept = JSON.parse(Buffer.from(String(c.metadata[0]?.value), 'base64').toString('utf8'));
+    expect(kept).toMatchObject({ credentials: { oidc: { config: { providers } } }, oidc_unlinked: ['gitlab:gl-1'] });
+  });
+
   test('what a ZITADEL user cannot hold is named per identity; the secret part of a TOTP URL goes to the OTP secret', () => {
     const url = totpUrl('a@example.com');
     const c = kratosToZitadel(
