@@ -33,8 +33,9 @@ export async function startServer(env: Record<string, string>, home: string): Pr
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) resolve(m[1] as string);
+      // The banner names the bind address (`idport listening on 127.0.0.1:PORT: …`, src/serve.ts).
+      const m = /listening on ([\d.]+):(\d+)/.exec(out);
+      if (m) resolve(`http://${m[1]}:${m[2]}`);
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
