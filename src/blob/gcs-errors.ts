@@ -6,19 +6,11 @@
  * system error in `cause`.
  */
 import { DomainError, type ErrorKind } from '../domain/errors.js';
+import { SOCKET_ERROR_CODES } from './network-errors.js';
 
 // Node/undici codes that mean "could not talk to the server" rather than "the server said no".
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ERR_STREAM_PREMATURE_CLOSE',
+  ...SOCKET_ERROR_CODES,
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',

@@ -11,21 +11,9 @@
  * code, status and message, with the request's credentials masked out.
  */
 import { DomainError, type ErrorKind } from '../domain/errors.js';
+import { SOCKET_ERROR_CODES } from './network-errors.js';
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO',
-]);
+const NETWORK_CODES = new Set([...SOCKET_ERROR_CODES, 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
 
 // S3 error codes by meaning (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
 const NOT_FOUND = new Set(['NoSuchBucket', 'NoSuchKey', 'NotFound', 'NoSuchUpload']);

@@ -3,6 +3,7 @@ import { CREDENTIAL_TYPES } from '../../application/convert/kratos-export.js';
 import type { IdentityOutcome, KratosIdentities } from '../../application/kratos/kratos-identities.js';
 import { isDomainError } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import { HttpError } from '../http-error.js';
 import { BodyError, HTTP_STATUS, matchPath, readJson, requestSignal, sendJson } from '../json-http.js';
 import type { NodeServerRequest, NodeServerResponse } from '../node-types.js';
 import { kratosError, kratosErrorBody } from './kratos-errors.js';
@@ -30,15 +31,6 @@ export interface KratosHandlerOptions {
   authorize: Authorize;
   maxBodyBytes: number;
   onUnexpected(message: string, cause: unknown): void;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 type Route = {

@@ -3,6 +3,7 @@ import { type ClientCredentials, OAuthError } from '../../application/access/cli
 import type { RealmAdmin, RealmParts } from '../../application/realm/realm-admin.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { Json, JsonObject } from '../../domain/json.js';
+import { HttpError } from '../http-error.js';
 import { BodyError, HTTP_STATUS, matchPath, readJson, readRaw, requestSignal, sendJson } from '../json-http.js';
 import type { NodeServerRequest, NodeServerResponse } from '../node-types.js';
 import { partialImportResult } from './realm-responses.js';
@@ -20,15 +21,6 @@ export interface RealmHandlerOptions {
   authorize: Authorize;
   maxBodyBytes: number;
   onUnexpected(message: string, cause: unknown): void;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const EXPORTS: Record<string, RealmParts> = {
