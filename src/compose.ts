@@ -21,6 +21,7 @@ import { createS3BlobStorage } from './blob/s3.js';
 import { parseS3AllowList } from './blob/s3-endpoint.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
+import { SecretKeyError } from './domain/sealed-secret.js';
 import { createLogger, type Logger } from './log.js';
 import { meterResources } from './observability/metered-resources.js';
 import { createMetrics } from './observability/metrics.js';
@@ -30,12 +31,17 @@ import { createDirectoryStore } from './persistence/directory-store.js';
 import { createHumanUserReader } from './persistence/identities/human-user-reader.js';
 import { createMachineSecretStore } from './persistence/identities/machine-secret-store.js';
 import { createRealmSettingsStore } from './persistence/identities/realm-settings-store.js';
-import { openDatabase } from './persistence/orm.js';
+import { type Database, openDatabase } from './persistence/orm.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
+import { createAesGcmCipher } from './persistence/secrets/aes-gcm-cipher.js';
+import { createSecretsAtRest, type SecretsAtRest } from './persistence/secrets/at-rest.js';
+import { resealSecrets } from './persistence/secrets/reseal.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
+import { loadSecretKeys } from './secrets-key.js';
 import { privateDir, writeSecretFile } from './secure-files.js';
 import { shutdown } from './shutdown.js';
 import { StartupError } from './startup-error.js';
+import { secretFieldPaths } from './transport/codec/secret-paths.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
 import { withCors } from './transport/cors.js';
 import { createDrain } from './transport/drain.js';
@@ -96,6 +102,35 @@ async function bind(config: Config): Promise<{ server: RunningServer; serve(hand
 
 type NodeHandler = (req: NodeServerRequest, res: NodeServerResponse) => void;
 
+/**
+ * The key that seals secrets at rest, and a pass that seals under it whatever is not (legacy
+ * plaintext rows, secrets under an old key). A secret no configured key opens refuses the start
+ * with one line naming the key id it needs, before any call can read garbage.
+ */
+async function openSecrets(config: Config, db: Database, log: Logger): Promise<SecretsAtRest> {
+  const keys = await loadSecretKeys(config.secrets);
+  const cipher = createAesGcmCipher(keys.current, keys.old);
+  if (keys.source === 'key file created') {
+    log.info(`first start: secrets key ${cipher.keyId} written to ${config.secrets.keyFile} (mode 0600); back it up`);
+    if (config.database.kind === 'postgres') {
+      log.warn('DATABASE_URL is shared by replicas: give every replica the same key in IDPORT_SECRETS_KEY, not a key file each');
+    }
+  }
+  if (keys.tightened) log.warn(`secrets key file ${config.secrets.keyFile} was readable by others: its mode is now 0600`);
+  const paths = secretFieldPaths();
+  let report: Awaited<ReturnType<typeof resealSecrets>>;
+  try {
+    report = await resealSecrets(db, cipher, paths);
+  } catch (e) {
+    if (e instanceof SecretKeyError) throw new StartupError(e.message, { cause: e });
+    throw e;
+  }
+  if (report.otpSecrets || report.payloads) {
+    log.info(`secrets sealed under key ${cipher.keyId}: ${report.otpSecrets} OTP seeds, ${report.payloads} resources`);
+  }
+  return createSecretsAtRest(cipher, paths);
+}
+
 /** The composition root: the only place that builds adapters and wires them to use cases. */
 export async function createApp(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
@@ -125,7 +160,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
-    const resources = meterResources(createResourceTransactions(db), metrics);
+    const sealed = await openSecrets(config, db, log);
+    const resources = meterResources(createResourceTransactions(db, sealed), metrics);
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
@@ -159,7 +195,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const kratos = createKratosHandler({
       identities: createKratosIdentities({
         importData: adminUseCases.importData,
-        users: createHumanUserReader(db),
+        users: createHumanUserReader(db, sealed),
         directory,
         tx: resources,
         mapping: config.kratos,

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type KratosMapping, parseKratosMapping } from './application/convert/kratos-traits.js';
 import { parseDuration } from './domain/duration.js';
 import type { DatabaseConfig } from './persistence/orm.js';
+import { parseOldKeys, parseSecretKey, type SecretsKeyConfig } from './secrets-key.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,6 +39,8 @@ export interface Config {
   corsOrigins: string[];
   /** How long SIGTERM waits for calls in flight before cancelling them. */
   shutdownGraceMs: number;
+  /** The key that seals OTP seeds and IdP client secrets at rest (see secrets-key.ts). */
+  secrets: SecretsKeyConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -123,5 +126,10 @@ export function loadConfig(env: Env = process.env): Config {
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     shutdownGraceMs: parseDuration(env.IDPORT_SHUTDOWN_GRACE ?? '30s', 'IDPORT_SHUTDOWN_GRACE') ?? 0,
+    secrets: {
+      key: env.IDPORT_SECRETS_KEY ? parseSecretKey(env.IDPORT_SECRETS_KEY, 'IDPORT_SECRETS_KEY') : undefined,
+      oldKeys: parseOldKeys(env.IDPORT_SECRETS_OLD_KEYS),
+      keyFile: resolve(env.IDPORT_SECRETS_KEY_FILE ?? resolve(home, 'secrets.key')),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, open } from 'node:fs/promises';
+import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -26,4 +26,35 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
   } finally {
     await file.close();
   }
+}
+
+/**
+ * Creates a secret file (0600) only if none exists, and says whether it did. The exclusive
+ * create (`wx`) means two processes starting at once cannot both write one and the second can
+ * never overwrite the first: for a key, an overwrite would lose everything sealed with it.
+ */
+export async function createSecretFileOnce(path: string, content: string): Promise<boolean> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    await file.chmod(0o600);
+    await file.writeFile(content);
+  } finally {
+    await file.close();
+  }
+  return true;
+}
+
+/** Makes an existing secret file readable by this user only (a copied 0644 key file, issue 9's class). */
+export async function tightenSecretFile(path: string): Promise<boolean> {
+  const { mode } = await stat(path);
+  if ((mode & 0o777) === 0o600) return false;
+  await chmod(path, 0o600);
+  return true;
 }

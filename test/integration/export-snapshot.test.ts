@@ -10,6 +10,7 @@ import type { BlobStorage, ResourceReader, ResourceTransactions, StoredResource 
 import { type Database, openDatabase } from '../../src/persistence/orm.js';
 import { createResourceTransactions } from '../../src/persistence/resources/resource-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testSecretsAtRest } from '../support/secrets.js';
 
 const HASH = '$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
 const signal = () => AbortSignal.timeout(30_000);
@@ -41,7 +42,7 @@ async function writeOrg(orgId: string, name: string, users: StoredResource[]) {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await openDatabase(testDb.config);
-  tx = createResourceTransactions(db);
+  tx = createResourceTransactions(db, testSecretsAtRest());
   await writeOrg('100', 'Acme', [human('120', 'alice', 'Liddell')]);
   await writeOrg('200', 'Globex', [human('220', 'carol', 'Danvers')]);
 });

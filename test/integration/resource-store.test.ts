@@ -3,6 +3,7 @@ import type { JsonObject } from '../../src/domain/json.js';
 import { type Database, openDatabase } from '../../src/persistence/orm.js';
 import { createResourceTransactions } from '../../src/persistence/resources/resource-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testSecretsAtRest } from '../support/secrets.js';
 
 // The persistence contract for import and export (STYLE.md habit 14), run on the embedded
 // PGlite always and on PostgreSQL too when DATABASE_URL is set, in the same run.
@@ -26,7 +27,7 @@ describe.each(backends)('resource store on %s', (_name, create) => {
   beforeAll(async () => {
     testDb = await create();
     db = await openDatabase(testDb.config);
-    tx = createResourceTransactions(db);
+    tx = createResourceTransactions(db, testSecretsAtRest());
     await tx.write(signal(), { rollback: false }, async (w) => {
       for (const [id, name] of [
         ['o1', 'One'],

@@ -6,6 +6,7 @@ import { createApp } from '../../src/compose.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/log.js';
 import { createTestDatabase } from './database.js';
+import { TEST_SECRETS_KEY } from './secrets.js';
 
 export interface TestApp {
   /** `http://127.0.0.1:<port>`: every protocol is served here. */
@@ -60,6 +61,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
       // bcrypt's minimum cost: hashing is not what these tests measure.
       passwordHash: { algorithm: 'bcrypt', cost: 4 },
       logLevel: 'error',
+      secrets: { key: TEST_SECRETS_KEY, oldKeys: [], keyFile: join(root, 'secrets.key') },
       ...(database ? { database: database.config } : {}),
       ...overrides,
     };

@@ -12,6 +12,15 @@ export interface Secrets {
   otpSecret: string | null;
 }
 
+/**
+ * Secret fields that prepareResource moves out of the payload (into user_secret, stored as a
+ * hash or sealed there), by kind, as dotted JSON paths: the payload never holds them, so no
+ * payload sealing is needed for them (transport/codec/secret-paths.ts leaves them out).
+ */
+export const SPLIT_SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  human_user: ['user.password', 'user.hashedPassword', 'user.otpCode'],
+};
+
 /** An item checked and split into what is stored openly and what is secret. */
 export interface PreparedResource {
   /** Canonical item without secrets: what is stored as the payload. */

@@ -2,6 +2,7 @@ import type { HumanUserQuery, HumanUserReader, StoredHumanUser } from '../../app
 import type { JsonObject } from '../../domain/json.js';
 import type { Database } from '../orm.js';
 import { translateDbError } from '../repositories/db-errors.js';
+import type { SecretsAtRest } from '../secrets/at-rest.js';
 
 interface Row {
   id: string;
@@ -21,9 +22,10 @@ const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as
 
 /**
  * Human users with their metadata and links in one statement per page (no N+1). Secret
- * columns are selected only when asked for (habit 6: the privileged read is a separate path).
+ * columns are selected only when asked for (habit 6: the privileged read is a separate path),
+ * and the OTP seed is opened here (it is sealed at rest; the Kratos API's totp credential needs it).
  */
-export function createHumanUserReader(db: Database): HumanUserReader {
+export function createHumanUserReader(db: Database, sealed: SecretsAtRest): HumanUserReader {
   async function select(where: string[], params: unknown[], limit: number, secrets: boolean): Promise<StoredHumanUser[]> {
     const sql = `select u.id, u.org_id, u.payload, u.created_at, u.changed_at,
         s.password_hash is not null as has_password, s.otp_secret is not null as has_otp
@@ -50,7 +52,7 @@ export function createHumanUserReader(db: Database): HumanUserReader {
         links: json(r.links),
         has: { password: r.has_password === true, otp: r.has_otp === true },
       };
-      if (secrets) user.secrets = { passwordHash: r.password_hash ?? null, otpSecret: r.otp_secret ?? null };
+      if (secrets) user.secrets = sealed.openUserSecrets(r);
       return user;
     });
   }

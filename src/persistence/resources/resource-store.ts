@@ -1,71 +1,24 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import { CompiledQuery } from 'kysely';
-import type { ResourceReader, ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
+import type { ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { Ref } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
-import { translateDbError } from '../repositories/db-errors.js';
-import { REF_TABLES, RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
-
-/** Rows fetched per round trip when exporting. */
-const PAGE = 2000;
-const SECRET_KINDS = new Set(['human_user']);
-
-function tableOf(kind: string): ResourceTable {
-  const t = RESOURCE_TABLES[kind];
-  if (!t) throw new Error(`no table for resource kind ${kind}`);
-  return t;
-}
-
-const q = (name: string) => `"${name}"`;
-const recordType = (t: ResourceTable, names: string[]) =>
-  names.map((n) => `${q(n)} ${t.columns.find((c) => c.name === n)?.type ?? 'text'}`).join(', ');
-const whereSql = (t: ResourceTable, alias: string) =>
-  Object.entries(t.where).map(([col, value]) => `${alias}.${q(col)} = '${value.replace(/'/g, "''")}'`);
-
-function rowOf(t: ResourceTable, item: JsonObject, orgId: string, ctx: RowContext): Record<string, unknown> {
-  return Object.fromEntries(t.columns.map((c) => [c.name, c.value(item, orgId, ctx)]));
-}
-
-function secretsOf(row: { password_hash?: string | null; otp_secret?: string | null }): UserSecrets {
-  return { passwordHash: row.password_hash ?? null, otpSecret: row.otp_secret ?? null };
-}
-
-/**
- * Runs one statement in the EntityManager's transaction with real bind parameters ($1, $2…),
- * then yields one event-loop turn.
- * - MikroORM's `execute` inlines parameters as escaped literals; for a thousand rows in one
- *   JSON parameter that cost more CPU than the insert itself (measured with `npm run bench`).
- * - PGlite executes queries on this thread and settles them as microtasks, so without the turn
- *   an import or export of thousands of statements starves every macrotask: the request's
- *   `timeout` timer, client disconnects and all other requests. On PostgreSQL it costs
- *   microseconds.
- */
-async function query<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const ctx = em.getTransactionContext<{ executeQuery(q: CompiledQuery): Promise<{ rows: unknown[] }> }>();
-  if (!ctx) throw new Error('resource SQL must run inside a transaction');
-  let rows: T[];
-  try {
-    rows = (await ctx.executeQuery(CompiledQuery.raw(sql, params))).rows as T[];
-  } catch (e) {
-    throw translateDbError(
-      em
-        .getPlatform()
-        .getExceptionConverter()
-        .convertException(e as Error),
-      'resource',
-    );
-  }
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  return rows;
-}
+import type { SecretsAtRest } from '../secrets/at-rest.js';
+import { createReader } from './resource-reader.js';
+import { q, query, recordType, rowOf, SECRET_KINDS, tableOf, whereSql } from './resource-sql.js';
+import { REF_TABLES, RESOURCE_TABLES, type RowContext } from './resource-tables.js';
 
 /** First key of idport's advisory locks (any constant; "1D" for idport). */
 const ORG_LOCK_NAMESPACE = 0x1d;
 
-function createWriter(em: EntityManager): ResourceWriter {
+/**
+ * Writes resources inside one transaction. Secrets are sealed here, on the way in (payload
+ * secret fields and OTP seeds), and opened by findExisting, so the importer compares plaintext
+ * and an unchanged re-import stays UNCHANGED whatever IV sealed the stored copy.
+ */
+function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter {
   const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   const ctxCache = new Map<string, RowContext>();
 
@@ -105,12 +58,12 @@ function createWriter(em: EntityManager): ResourceWriter {
     return ctx;
   }
 
-  async function writeSecrets(kind: string, ids: string[], secrets: UserSecrets[]) {
+  async function writeSecrets(kind: string, ids: string[], values: UserSecrets[]) {
     if (!SECRET_KINDS.has(kind) || ids.length === 0) return;
     const rows = ids.map((id, i) => ({
       user_id: id,
-      password_hash: secrets[i]?.passwordHash ?? null,
-      otp_secret: secrets[i]?.otpSecret ?? null,
+      password_hash: values[i]?.passwordHash ?? null,
+      otp_secret: sealed.sealOtp(values[i]?.otpSecret ?? null),
     }));
     await run(
       `insert into user_secret (user_id, password_hash, otp_secret)
@@ -157,9 +110,10 @@ function createWriter(em: EntityManager): ResourceWriter {
          ${whereSql(t, 't').length ? `where ${whereSql(t, 't').join(' and ')}` : ''}`,
         [JSON.stringify(keys)],
       );
-      return rows.map((r) =>
-        withSecrets ? { item: r.payload, orgId: r.owner, secrets: secretsOf(r) } : { item: r.payload, orgId: r.owner },
-      );
+      return rows.map((r) => {
+        const item = sealed.openItem(kind, r.payload);
+        return withSecrets ? { item, orgId: r.owner, secrets: sealed.openUserSecrets(r) } : { item, orgId: r.owner };
+      });
     },
 
     async insert(kind, orgId, rows, options) {
@@ -168,10 +122,10 @@ function createWriter(em: EntityManager): ResourceWriter {
       const ctx = await contextOf(orgId);
       const withSecrets = SECRET_KINDS.has(kind);
       const records: Record<string, unknown>[] = rows.map((r, index) => {
-        const record: Record<string, unknown> = { ...rowOf(t, r.item, orgId, ctx), __index: index };
+        const record: Record<string, unknown> = { ...rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx), __index: index };
         if (withSecrets) {
           record.__password_hash = r.secrets?.passwordHash ?? null;
-          record.__otp_secret = r.secrets?.otpSecret ?? null;
+          record.__otp_secret = sealed.sealOtp(r.secrets?.otpSecret ?? null);
         }
         return record;
       });
@@ -208,7 +162,7 @@ function createWriter(em: EntityManager): ResourceWriter {
 
     async replace(kind, orgId, row) {
       const t = tableOf(kind);
-      const record = rowOf(t, row.item, orgId, await contextOf(orgId));
+      const record = rowOf(t, sealed.sealItem(kind, row.item), orgId, await contextOf(orgId));
       const cols = t.columns.map((c) => c.name).filter((c) => !t.key.includes(c));
       await run(
         `update ${q(t.table)} t set ${cols.map((c) => `${q(c)} = r.${q(c)}`).join(', ')}
@@ -232,7 +186,7 @@ function createWriter(em: EntityManager): ResourceWriter {
       return userNameScope(orgId, rows[0]?.payload);
     },
 
-    savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager))),
+    savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager, sealed))),
 
     async lockOrg(orgId) {
       // Two-key form: the first key is idport's namespace, so other users of advisory locks on
@@ -243,55 +197,15 @@ function createWriter(em: EntityManager): ResourceWriter {
   return writer;
 }
 
-function createReader(em: EntityManager): ResourceReader {
-  let cursors = 0;
-  const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
-  return {
-    async orgIds() {
-      return (await run<{ id: string }>('select id from org order by id')).map((r) => r.id);
-    },
-
-    async *read(kind, orgId, secrets) {
-      const t = tableOf(kind);
-      const withSecrets = SECRET_KINDS.has(kind) && (secrets.passwords || secrets.otp);
-      const secretCols = withSecrets
-        ? `, ${secrets.passwords ? 's.password_hash' : 'null as password_hash'}, ${secrets.otp ? 's.otp_secret' : 'null as otp_secret'}`
-        : '';
-      // One cursor per kind inside the snapshot transaction: a single plan and one ordered
-      // scan, fetched a page at a time (measured: 2.5x the rate of keyset pages at 1M users).
-      const cursor = `export_${++cursors}`;
-      await run(
-        `declare ${cursor} no scroll cursor for
-         select t.payload::text as payload${secretCols}
-         from ${q(t.table)} t ${withSecrets ? 'left join user_secret s on s.user_id = t.id' : ''}
-         where ${[`t.${q(t.orgColumn)} = $1`, ...whereSql(t, 't')].join(' and ')}
-         order by ${t.key.map((k) => `t.${q(k)}`).join(', ')}`,
-        [orgId],
-      );
-      try {
-        for (;;) {
-          const rows = await run<{ payload: string; password_hash?: string | null; otp_secret?: string | null }>(
-            `fetch ${PAGE} from ${cursor}`,
-          );
-          for (const r of rows) yield withSecrets ? { json: r.payload, secrets: secretsOf(r) } : { json: r.payload };
-          if (rows.length < PAGE) return;
-        }
-      } finally {
-        await run(`close ${cursor}`).catch(() => undefined);
-      }
-    },
-  };
-}
-
-/** Transactions for import (one per org and pass) and export (one snapshot). */
-export function createResourceTransactions(db: Database): ResourceTransactions {
+/** Transactions for import (one per org and pass) and export (one snapshot); `secrets` seals and opens at this boundary. */
+export function createResourceTransactions(db: Database, secrets: SecretsAtRest): ResourceTransactions {
   return {
     async write(signal, options, work) {
       const rollback = new Error('dry run: rolled back');
       try {
         return await db.em().transactional(
           async (em) => {
-            const result = await work(createWriter(em as unknown as EntityManager));
+            const result = await work(createWriter(em as unknown as EntityManager, secrets));
             if (options.rollback) throw Object.assign(rollback, { result });
             return result;
           },
@@ -312,7 +226,7 @@ export function createResourceTransactions(db: Database): ResourceTransactions {
     },
 
     read: (signal, work) =>
-      db.em().transactional((em) => work(createReader(em as unknown as EntityManager)), {
+      db.em().transactional((em) => work(createReader(em as unknown as EntityManager, secrets)), {
         isolationLevel: 'repeatable read',
         readOnly: true,
         signal,
