@@ -1,4 +1,5 @@
-import { chmod, mkdir, open, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -29,26 +30,25 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
 }
 
 /**
- * Creates a secret file (0600) only if none exists, and says whether it did. The exclusive
- * create (`wx`) means two processes starting at once cannot both write one and the second can
- * never overwrite the first: for a key, an overwrite would lose everything sealed with it.
+ * Creates a secret file (0600) only if none exists, and says whether it did. The content goes
+ * to a private temporary file first, which is then hard-linked into place: link() fails with
+ * EEXIST instead of replacing, so two processes starting at once cannot both create it, and
+ * neither ever reads a half-written file. For a key, an overwrite would lose everything sealed
+ * with it.
  */
 export async function createSecretFileOnce(path: string, content: string): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  let file: Awaited<ReturnType<typeof open>>;
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeSecretFile(temporary, content);
   try {
-    file = await open(path, 'wx', 0o600);
+    await link(temporary, path);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
-  }
-  try {
-    await file.chmod(0o600);
-    await file.writeFile(content);
   } finally {
-    await file.close();
+    await unlink(temporary);
   }
-  return true;
 }
 
 /** Makes an existing secret file readable by this user only (a copied 0644 key file, issue 9's class). */

@@ -36,13 +36,18 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** The fixture org as an export without the secrets it was not asked for. */
+/**
+ * The fixture org as an export without the secrets it was not asked for: password hashes and
+ * IdP client secrets need with_passwords (ZITADEL exports client secrets always; README), OTP
+ * seeds with_otp.
+ */
 function withoutSecrets(org: JsonObject, keep: { passwords: boolean; otp: boolean }): JsonObject {
   const copy = structuredClone(org);
   for (const human of (copy.humanUsers ?? []) as Array<{ user: JsonObject }>) {
     if (!keep.passwords) delete human.user.hashedPassword;
     if (!keep.otp) delete human.user.otpCode;
   }
+  for (const idp of (copy.oidcIdps ?? []) as Array<{ idp: JsonObject }>) if (!keep.passwords) delete idp.idp.clientSecret;
   return copy;
 }
 
@@ -102,9 +107,10 @@ describe.each(PROTOCOLS)('org filters and secrets over %s', (protocol) => {
     const json = await exportOk({ orgIds: ['100', '200'], withPasswords: keep.passwords, withOtp: keep.otp });
     expect(orgsOf(json)).toEqual([withoutSecrets(acme, keep), withoutSecrets(globex, keep)]);
     const keys = keysDeep(json);
-    expect({ hashedPassword: keys.has('hashedPassword'), otpCode: keys.has('otpCode') }).toEqual({
+    expect({ hashedPassword: keys.has('hashedPassword'), otpCode: keys.has('otpCode'), clientSecret: keys.has('clientSecret') }).toEqual({
       hashedPassword: keep.passwords,
       otpCode: keep.otp,
+      clientSecret: keep.passwords,
     });
   });
 });
@@ -122,8 +128,17 @@ describe.each([
       hash: res.text.includes(JSON.stringify(BCRYPT_HASH)),
       otpCode: res.text.includes('"otpCode"'),
       otpSecret: res.text.includes(OTP_SECRET),
+      clientSecret: res.text.includes('"clientSecret"'),
+      sealed: res.text.includes('enc:v1:'),
     };
-    expect(seen).toEqual({ hashedPassword: keep.passwords, hash: keep.passwords, otpCode: keep.otp, otpSecret: keep.otp });
+    expect(seen).toEqual({
+      hashedPassword: keep.passwords,
+      hash: keep.passwords,
+      otpCode: keep.otp,
+      otpSecret: keep.otp,
+      clientSecret: keep.passwords,
+      sealed: false,
+    });
     // Neither the proto field names nor any other spelling of them leak.
     expect(res.text).not.toMatch(/hashed_password|otp_code/);
   });
