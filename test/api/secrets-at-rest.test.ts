@@ -1,0 +1,179 @@
+/**
+ * Secrets at rest (issue: "the database holds no OTP seed or client secret in clear"): after an
+ * import, plain SQL over every table finds neither; exports give them back only when asked;
+ * a re-import is UNCHANGED; a wrong key refuses the start; rotation and legacy plaintext rows
+ * are sealed under the current key on start. Runs on PGlite (on disk, for restarts) and on
+ * PostgreSQL when DATABASE_URL is set.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JsonObject } from '@bufbuild/protobuf';
+import type { Config } from '../../src/config.js';
+import { secretKeyId } from '../../src/persistence/secrets/aes-gcm-cipher.js';
+import { StartupError } from '../../src/startup-error.js';
+import { BCRYPT_HASH } from '../fixtures/data-orgs.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { orgIn, postJson, seed } from '../support/export-helpers.js';
+import { allRowsAsText, runSql } from '../support/raw-rows.js';
+
+const KEY_A = randomBytes(32);
+const KEY_B = randomBytes(32);
+const [ID_A, ID_B] = [secretKeyId(KEY_A), secretKeyId(KEY_B)];
+// Values unique to this run, so a hit in the raw rows can only be these secrets.
+const CLIENT_SECRET = `idp-secret-${randomBytes(12).toString('hex')}`;
+const OTP = randomBytes(20)
+  .toString('hex')
+  .toUpperCase()
+  .replace(/[^A-Z2-7]/g, 'Q')
+  .slice(0, 32);
+
+const ORG: JsonObject = {
+  orgId: 'sec-org',
+  org: { name: 'Sealed' },
+  oidcIdps: [
+    {
+      idpId: 'sec-idp',
+      idp: { name: 'Corp', clientId: 'corp-client', clientSecret: CLIENT_SECRET, issuer: 'https://issuer.example', scopes: ['openid'] },
+    },
+  ],
+  humanUsers: [
+    {
+      userId: 'sec-user',
+      user: {
+        userName: 'sealed.alice',
+        profile: { firstName: 'Alice', lastName: 'Sealed' },
+        email: { email: 'alice@sealed.example', isEmailVerified: true },
+        hashedPassword: { value: BCRYPT_HASH },
+        otpCode: OTP,
+      },
+    },
+  ],
+  orgState: 'ORG_STATE_ACTIVE',
+};
+
+let database: TestDatabase;
+let home: string;
+beforeAll(async () => {
+  database = await createTestDatabase({ onDisk: true });
+  home = await mkdtemp(join(tmpdir(), 'idport-sec-'));
+});
+afterAll(async () => {
+  await database?.drop();
+  await rm(home, { recursive: true, force: true });
+});
+
+const secrets = (key: Buffer | undefined, oldKeys: Buffer[] = []): Config['secrets'] => ({ key, oldKeys, keyFile: join(home, 'secrets.key') });
+const start = (s: Config['secrets']) => startTestApp({ database: database.config, adminTokenFile: join(home, 'admin.pat'), secrets: s });
+
+async function withApp<T>(s: Config['secrets'], work: (app: TestApp) => Promise<T>): Promise<T> {
+  const app = await start(s);
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function exportOrg(app: TestApp, options: { with_passwords: boolean; with_otp: boolean }): Promise<JsonObject | undefined> {
+  const res = await postJson(app, '/admin/v1/export', { org_ids: ['sec-org'], response_output: true, timeout: '1m', ...options });
+  expect(res.status).toBe(200);
+  return orgIn(res.json, 'sec-org');
+}
+
+/** The stored OTP seed and IdP client secret, as plain SQL sees them, and whether any table holds either in clear. */
+async function rawState() {
+  const tables = await allRowsAsText(database.config);
+  const inClear = [...tables].flatMap(([table, rows]) =>
+    rows.filter((r) => r.includes(CLIENT_SECRET) || r.includes(OTP) || r.includes(OTP.toLowerCase())).map(() => table),
+  );
+  const seed = (tables.get('user_secret') ?? []).map((r) => JSON.parse(r) as { user_id: string; otp_secret: string | null });
+  const idp = (tables.get('idp') ?? []).map((r) => JSON.parse(r) as { payload: { idp: { clientSecret?: string } } });
+  return {
+    inClear,
+    tables: tables.size,
+    otp: seed.find((r) => r.user_id === 'sec-user')?.otp_secret,
+    clientSecret: idp[0]?.payload.idp.clientSecret,
+  };
+}
+
+const sealedUnder = (id: string) => expect.stringMatching(new RegExp(`^enc:v1:${id}:[A-Za-z0-9_-]+$`));
+
+describe('secrets at rest', () => {
+  test('after an import, no table holds the OTP seed or the IdP client secret in clear', async () => {
+    await withApp(secrets(KEY_A), (app) => seed(app, [ORG]));
+    const state = await rawState();
+    expect(state.tables).toBeGreaterThan(15);
+    expect(state).toEqual({ inClear: [], tables: state.tables, otp: sealedUnder(ID_A), clientSecret: sealedUnder(ID_A) });
+  });
+
+  test('exports give the original values back only when asked; a re-import is UNCHANGED', async () => {
+    await withApp(secrets(KEY_A), async (app) => {
+      expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
+
+      const bare = await exportOrg(app, { with_passwords: false, with_otp: false });
+      const idp = (bare?.oidcIdps as JsonObject[])[0]?.idp as JsonObject;
+      const user = (bare?.humanUsers as JsonObject[])[0]?.user as JsonObject;
+      expect({ clientSecret: idp.clientSecret, otpCode: user.otpCode, hashedPassword: user.hashedPassword, clientId: idp.clientId }).toEqual({
+        clientSecret: undefined,
+        otpCode: undefined,
+        hashedPassword: undefined,
+        clientId: 'corp-client',
+      });
+      const otpOnly = await exportOrg(app, { with_passwords: false, with_otp: true });
+      expect([((otpOnly?.humanUsers as JsonObject[])[0]?.user as JsonObject).otpCode, JSON.stringify(otpOnly)]).toEqual([
+        OTP,
+        expect.not.stringContaining(CLIENT_SECRET),
+      ]);
+
+      const again = await postJson(app, '/idport/v1/import', { request: { timeout: '1m', data_orgs: { orgs: [ORG] } } });
+      expect(again.status).toBe(200);
+      const outcomes = ((again.json.results ?? []) as { type?: string; outcome?: string }[]).map((r) => `${r.type}:${r.outcome}`);
+      expect(outcomes).toEqual(expect.arrayContaining(['oidc_idp:OUTCOME_UNCHANGED', 'human_user:OUTCOME_UNCHANGED']));
+      expect(new Set(outcomes.map((o) => o.split(':')[1]))).toEqual(new Set(['OUTCOME_UNCHANGED']));
+    });
+  });
+
+  test('a start with only another key is refused with one line naming the key it needs; nothing is changed', async () => {
+    const before = await rawState();
+    let error: unknown;
+    await start(secrets(KEY_B)).then(
+      (app) => app.close(),
+      (e: unknown) => {
+        error = e;
+      },
+    );
+    expect(error).toBeInstanceOf(StartupError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(`sealed with key ${ID_A}, which is not configured (current key ${ID_B})`);
+    expect(await rawState()).toEqual(before);
+  });
+
+  test('rotation: with the old key in IDPORT_SECRETS_OLD_KEYS a start re-seals under the new key, which alone then reads them', async () => {
+    await withApp(secrets(KEY_B, [KEY_A]), async (app) => {
+      expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
+    });
+    const state = await rawState();
+    expect(state).toEqual({ inClear: [], tables: state.tables, otp: sealedUnder(ID_B), clientSecret: sealedUnder(ID_B) });
+    await withApp(secrets(KEY_B), async (app) => {
+      expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
+    });
+  });
+
+  test('rows an older idport wrote in clear are sealed on the next start', async () => {
+    const idp = (ORG.oidcIdps as JsonObject[])[0] as JsonObject;
+    await runSql(database.config, [
+      ['update user_secret set otp_secret = ? where user_id = ?', [OTP, 'sec-user']],
+      ['update idp set payload = ?::json where id = ?', [JSON.stringify(idp), 'sec-idp']],
+    ]);
+    expect((await rawState()).inClear).toEqual(['idp', 'user_secret']);
+    await withApp(secrets(KEY_B), async (app) => {
+      expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
+    });
+    const state = await rawState();
+    expect(state).toEqual({ inClear: [], tables: state.tables, otp: sealedUnder(ID_B), clientSecret: sealedUnder(ID_B) });
+  });
+});
