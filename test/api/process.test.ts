@@ -61,6 +61,16 @@ test('a bad setting is one line on stderr and exit code 2', async () => {
   expect(await readdir(home)).toEqual([]);
 });
 
+test('a bad IDPORT_SECRETS_KEY is one line on stderr and exit code 2, the value not echoed', async () => {
+  const run = start({ IDPORT_SECRETS_KEY: 'too-short-to-be-a-key', IDPORT_DATA_DIR: 'memory://' });
+  expect(await run.exit).toBe(2);
+  expect(lines(run.stderr)).toEqual([
+    expect.stringMatching(/^idport: IDPORT_SECRETS_KEY must be a 32-byte key as 64 hex digits or base64/),
+  ]);
+  expect(run.stderr.join('')).not.toContain('too-short-to-be-a-key');
+  expect(await readdir(home)).toEqual([]);
+});
+
 test('a taken port is one line on stderr and exit code 2, before the instance or its token exist', async () => {
   const taken: Server = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

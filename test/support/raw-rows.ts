@@ -16,7 +16,10 @@ export async function allRowsAsText(config: DatabaseConfig): Promise<Map<string,
     const out = new Map<string, string[]>();
     for (const { table_name } of tables) {
       const rows = await conn.execute<{ row: string }[]>(`select row_to_json(t)::text as row from "${table_name}" t`);
-      out.set(table_name, rows.map((r) => r.row));
+      out.set(
+        table_name,
+        rows.map((r) => r.row),
+      );
     }
     return out;
   } finally {

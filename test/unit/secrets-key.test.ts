@@ -42,8 +42,12 @@ describe('IDPORT_SECRETS_KEY and IDPORT_SECRETS_OLD_KEYS', () => {
 
   test('old keys are a comma list; a bad entry is named by its position', () => {
     const old = [randomBytes(32), randomBytes(32)];
-    expect(loadConfig({ IDPORT_SECRETS_OLD_KEYS: ` ${old[0]?.toString('hex')}, ${old[1]?.toString('base64')} ,` }).secrets.oldKeys).toEqual(old);
-    expect(() => loadConfig({ IDPORT_SECRETS_OLD_KEYS: `${key.toString('hex')},nope` })).toThrow(/^IDPORT_SECRETS_OLD_KEYS entry 2 must be/);
+    expect(loadConfig({ IDPORT_SECRETS_OLD_KEYS: ` ${old[0]?.toString('hex')}, ${old[1]?.toString('base64')} ,` }).secrets.oldKeys).toEqual(
+      old,
+    );
+    expect(() => loadConfig({ IDPORT_SECRETS_OLD_KEYS: `${key.toString('hex')},nope` })).toThrow(
+      /^IDPORT_SECRETS_OLD_KEYS entry 2 must be/,
+    );
   });
 
   test('the key file defaults to <IDPORT_HOME>/secrets.key; IDPORT_SECRETS_KEY_FILE moves it', () => {

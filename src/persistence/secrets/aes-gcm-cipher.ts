@@ -56,7 +56,8 @@ export function createAesGcmCipher(current: Buffer, old: readonly Buffer[] = [])
         );
       }
       const body = Buffer.from(parts.body, 'base64url');
-      if (body.length < IV_BYTES + TAG_BYTES) throw new SecretKeyError(`a stored secret under key ${parts.keyId} is truncated`, parts.keyId);
+      if (body.length < IV_BYTES + TAG_BYTES)
+        throw new SecretKeyError(`a stored secret under key ${parts.keyId} is truncated`, parts.keyId);
       const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAAD(aad(parts.keyId));
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));

@@ -43,12 +43,24 @@ const strings = (f: (s: string) => string) => (v: Json) => (typeof v === 'string
 
 /** The payload as stored: every secret field sealed. */
 export function sealPayload(item: JsonObject, paths: Paths, cipher: SecretCipher): JsonObject {
-  return paths.length ? rewriteAll(item, paths, strings((s) => cipher.seal(s))) : item;
+  return paths.length
+    ? rewriteAll(
+        item,
+        paths,
+        strings((s) => cipher.seal(s)),
+      )
+    : item;
 }
 
 /** The payload as imported: every secret field opened (legacy plaintext passes as is). */
 export function openPayload(item: JsonObject, paths: Paths, cipher: SecretCipher): JsonObject {
-  return paths.length ? rewriteAll(item, paths, strings((s) => cipher.open(s))) : item;
+  return paths.length
+    ? rewriteAll(
+        item,
+        paths,
+        strings((s) => cipher.open(s)),
+      )
+    : item;
 }
 
 /** The payload without its secret fields (an export without `with_passwords`). */

@@ -56,7 +56,8 @@ export function secretFieldPaths(schema: DescMessage = DataOrgSchema): SecretFie
     const field = schema.fields.find((f) => f.jsonName === kind.field);
     if (!field) throw new Error(`DataOrg has no field ${kind.field} (resource kind ${kind.type})`);
     claimed.add(field.jsonName);
-    const message = field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message') ? field.message : undefined;
+    const message =
+      field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message') ? field.message : undefined;
     const paths = message ? secretPaths(message, [], new Set()) : [];
     out[kind.type] = paths.filter((p) => !splitOff(kind.type, p));
   }
