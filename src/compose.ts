@@ -182,7 +182,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     };
     const importLimits = { maxOrgBytes: config.maxImportOrgBytes };
     const authorize = createAuthorizer({ directory, clock });
-    const realmSettings = createRealmSettingsStore(db);
+    const realmSettings = createRealmSettingsStore(db, sealed);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
     const onUnexpected = (m: string, cause: unknown) => log.error(m, cause);
     const realm = createRealmHandler({

@@ -31,6 +31,17 @@ const OTP = randomBytes(20)
   .replace(/[^A-Z2-7]/g, 'Q')
   .slice(0, 32);
 
+const REALM_IDP_SECRET = `realm-idp-secret-${randomBytes(12).toString('hex')}`;
+const SMTP_PASSWORD = `smtp-${randomBytes(12).toString('hex')}`;
+/** A Keycloak realm whose kept settings carry secrets no proto marks. */
+const REALM = {
+  realm: 'sealed-realm',
+  enabled: true,
+  smtpServer: { host: 'smtp.sealed.example', user: 'mailer', password: SMTP_PASSWORD },
+  identityProviders: [{ alias: 'corp', providerId: 'oidc', enabled: true, config: { clientId: 'corp', clientSecret: REALM_IDP_SECRET } }],
+};
+const PLAINTEXTS = () => [CLIENT_SECRET, OTP, OTP.toLowerCase(), REALM_IDP_SECRET, SMTP_PASSWORD];
+
 const ORG: JsonObject = {
   orgId: 'sec-org',
   org: { name: 'Sealed' },
@@ -88,19 +99,27 @@ async function exportOrg(app: TestApp, options: { with_passwords: boolean; with_
   return orgIn(res.json, 'sec-org');
 }
 
+async function realmExport(app: TestApp, exportHashes: boolean): Promise<JsonObject> {
+  const res = await fetch(`${app.url}/admin/realms/sealed-realm/export${exportHashes ? '?exportHashes=true' : ''}`, {
+    headers: { authorization: `Bearer ${app.token}` },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as JsonObject;
+}
+
 /** The stored OTP seed and IdP client secret, as plain SQL sees them, and whether any table holds either in clear. */
 async function rawState() {
   const tables = await allRowsAsText(database.config);
-  const inClear = [...tables].flatMap(([table, rows]) =>
-    rows.filter((r) => r.includes(CLIENT_SECRET) || r.includes(OTP) || r.includes(OTP.toLowerCase())).map(() => table),
-  );
+  const inClear = [...tables].flatMap(([table, rows]) => rows.filter((r) => PLAINTEXTS().some((p) => r.includes(p))).map(() => table));
   const seed = (tables.get('user_secret') ?? []).map((r) => JSON.parse(r) as { user_id: string; otp_secret: string | null });
   const idp = (tables.get('idp') ?? []).map((r) => JSON.parse(r) as { payload: { idp: { clientSecret?: string } } });
+  const realm = (tables.get('org_setting') ?? []).map((r) => JSON.parse(r) as { kind: string; payload: { sealed?: string } });
   return {
     inClear,
     tables: tables.size,
     otp: seed.find((r) => r.user_id === 'sec-user')?.otp_secret,
     clientSecret: idp[0]?.payload.idp.clientSecret,
+    realmSettings: realm.find((r) => r.kind === 'realm')?.payload.sealed,
   };
 }
 
@@ -116,13 +135,23 @@ function without(keep: { passwords: boolean; otp: boolean }): JsonObject {
 }
 
 const sealedUnder = (id: string) => expect.stringMatching(new RegExp(`^enc:v1:${id}:[A-Za-z0-9_-]+$`));
+const sealedState = (id: string, tables: number) => ({
+  inClear: [],
+  tables,
+  otp: sealedUnder(id),
+  clientSecret: sealedUnder(id),
+  realmSettings: sealedUnder(id),
+});
 
 describe('secrets at rest', () => {
   test('after an import, no table holds the OTP seed or the IdP client secret in clear', async () => {
-    await withApp(secrets(KEY_A), (app) => seed(app, [ORG]));
+    await withApp(secrets(KEY_A), async (app) => {
+      await seed(app, [ORG]);
+      expect((await postJson(app, '/admin/realms/import', REALM)).status).toBe(201);
+    });
     const state = await rawState();
     expect(state.tables).toBeGreaterThan(15);
-    expect(state).toEqual({ inClear: [], tables: state.tables, otp: sealedUnder(ID_A), clientSecret: sealedUnder(ID_A) });
+    expect(state).toEqual(sealedState(ID_A, state.tables));
   });
 
   test('exports give the original values back only when asked; a re-import is UNCHANGED', async () => {
@@ -136,6 +165,13 @@ describe('secrets at rest', () => {
       ]) {
         expect(await exportOrg(app, { with_passwords: keep.passwords, with_otp: keep.otp })).toEqual(without(keep));
       }
+
+      // Realm settings: the secrets back only with exportHashes, else masked as Keycloak's partial export does.
+      expect(await realmExport(app, true)).toMatchObject(REALM);
+      expect(await realmExport(app, false)).toMatchObject({
+        smtpServer: { ...REALM.smtpServer, password: '**********' },
+        identityProviders: [{ ...REALM.identityProviders[0], config: { clientId: 'corp', clientSecret: '**********' } }],
+      });
 
       // The Kratos API's totp credential opens the seed too (human-user-reader.ts).
       const identity = await kratosClient(app.url, app.token).getIdentity({ id: 'sec-user', includeCredential: ['totp'] });
@@ -168,9 +204,10 @@ describe('secrets at rest', () => {
   test('rotation: with the old key in IDPORT_SECRETS_OLD_KEYS a start re-seals under the new key, which alone then reads them', async () => {
     await withApp(secrets(KEY_B, [KEY_A]), async (app) => {
       expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
+      expect(await realmExport(app, true)).toMatchObject(REALM);
     });
     const state = await rawState();
-    expect(state).toEqual({ inClear: [], tables: state.tables, otp: sealedUnder(ID_B), clientSecret: sealedUnder(ID_B) });
+    expect(state).toEqual(sealedState(ID_B, state.tables));
     await withApp(secrets(KEY_B), async (app) => {
       expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
     });
@@ -181,13 +218,15 @@ describe('secrets at rest', () => {
     await runSql(database.config, [
       ['update user_secret set otp_secret = ? where user_id = ?', [OTP, 'sec-user']],
       ['update idp set payload = ?::json where id = ?', [JSON.stringify(idp), 'sec-idp']],
+      [`update org_setting set payload = ?::json where org_id = ? and kind = 'realm'`, [JSON.stringify(REALM), 'sealed-realm']],
     ]);
-    expect((await rawState()).inClear).toEqual(['idp', 'user_secret']);
+    expect((await rawState()).inClear).toEqual(['idp', 'org_setting', 'user_secret']);
     await withApp(secrets(KEY_B), async (app) => {
       expect(await exportOrg(app, { with_passwords: true, with_otp: true })).toEqual(ORG);
+      expect(await realmExport(app, true)).toMatchObject(REALM);
     });
     const state = await rawState();
-    expect(state).toEqual({ inClear: [], tables: state.tables, otp: sealedUnder(ID_B), clientSecret: sealedUnder(ID_B) });
+    expect(state).toEqual(sealedState(ID_B, state.tables));
   });
 });
 

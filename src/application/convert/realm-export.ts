@@ -170,3 +170,31 @@ function credentialsOf(user: JsonObject, kept: JsonObject[]): JsonObject[] {
   }
   return out;
 }
+
+/** Component config keys Keycloak's key and user-federation providers mark secret (ProviderConfigProperty.isSecret). */
+const COMPONENT_SECRETS = new Set(['privateKey', 'secret', 'keystorePassword', 'keyPassword', 'bindCredential', 'clientSecret']);
+
+/**
+ * A realm export for a caller who did not ask for (or may not read) secrets: the kept settings'
+ * secrets become `**********`, as Keycloak's partial export writes them (keycloak/keycloak
+ * `StripSecretsUtils`): identity providers' `clientSecret`, the SMTP `password`, and secret
+ * config values of components.
+ */
+export function stripRealmSecrets(realm: JsonObject): JsonObject {
+  const out = structuredClone(realm);
+  for (const idp of arrayOf(out.identityProviders)) {
+    if (isJsonObject(idp.config) && typeof idp.config.clientSecret === 'string') idp.config.clientSecret = REDACTED;
+  }
+  if (isJsonObject(out.smtpServer) && typeof out.smtpServer.password === 'string') out.smtpServer.password = REDACTED;
+  if (isJsonObject(out.components)) {
+    for (const list of Object.values(out.components)) {
+      for (const component of arrayOf(list)) {
+        if (!isJsonObject(component.config)) continue;
+        for (const key of Object.keys(component.config)) {
+          if (COMPONENT_SECRETS.has(key)) component.config[key] = Array.isArray(component.config[key]) ? [REDACTED] : REDACTED;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { notFound } from '../../domain/errors.js';
 import { canonicalJson, isJsonObject, type Json, type JsonObject, stringAt } from '../../domain/json.js';
 import { withSecrets } from '../../domain/resources/prepare.js';
-import { type OrgResources, zitadelToRealm } from '../convert/realm-export.js';
+import { type OrgResources, stripRealmSecrets, zitadelToRealm } from '../convert/realm-export.js';
 import { clientProjectId, realmRolesProjectId, realmToZitadel } from '../convert/realm-import.js';
 import type { ImportCommand } from '../import/import-data.js';
 import type { ImportReport, ItemResult } from '../import/import-report.js';
@@ -85,7 +85,9 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
   return {
     /** GET /admin/realms/{realm}/export (or one part of it). */
     async exportRealm(realm: string, parts: RealmParts, withHashes: boolean, signal: AbortSignal): Promise<JsonObject> {
-      return zitadelToRealm(await read(realm, withHashes, signal), parts);
+      const exported = zitadelToRealm(await read(realm, withHashes, signal), parts);
+      // The kept settings' secrets (IdP client secrets, SMTP password) leave only with hashes.
+      return withHashes ? exported : stripRealmSecrets(exported);
     },
 
     /**

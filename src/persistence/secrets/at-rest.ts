@@ -21,6 +21,19 @@ export interface SecretsAtRest {
   sealOtp(otp: string | null): string | null;
   /** The user's secrets as stored columns → plaintext (hash as is, OTP seed opened). */
   openUserSecrets(row: { password_hash?: string | null; otp_secret?: string | null }): UserSecrets;
+  /**
+   * A free-form document sealed whole, as `{"sealed": "enc:…"}`: for stored JSON with no proto
+   * to mark its secrets (a Keycloak realm's kept settings hold IdP client secrets, the SMTP
+   * password and key providers' private keys, in places no list can name reliably).
+   */
+  sealDocument(document: JsonObject): JsonObject;
+  /** The document back; a legacy document stored in clear comes back as it is. */
+  openDocument(stored: JsonObject): JsonObject;
+}
+
+/** Whether a stored document has the sealed shape (`{"sealed": "enc:…"}`). */
+export function isSealedDocument(stored: JsonObject): stored is { sealed: string } {
+  return Object.keys(stored).length === 1 && typeof stored.sealed === 'string' && stored.sealed.startsWith('enc:');
 }
 
 /**
@@ -62,5 +75,7 @@ export function createSecretsAtRest(cipher: SecretCipher, paths: SecretFieldPath
       passwordHash: row.password_hash ?? null,
       otpSecret: row.otp_secret ? open(row.otp_secret) : null,
     }),
+    sealDocument: (document) => ({ sealed: cipher.seal(JSON.stringify(document)) }),
+    openDocument: (stored) => (isSealedDocument(stored) ? (JSON.parse(open(stored.sealed)) as JsonObject) : stored),
   };
 }

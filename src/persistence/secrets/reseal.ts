@@ -3,6 +3,7 @@ import type { JsonObject } from '../../domain/json.js';
 import type { SecretCipher, SecretFieldPaths } from '../../domain/sealed-secret.js';
 import type { Database } from '../orm.js';
 import { RESOURCE_TABLES } from '../resources/resource-tables.js';
+import { isSealedDocument } from './at-rest.js';
 import { resealPayload } from './payload-secrets.js';
 
 /** OTP seeds re-sealed per statement. */
@@ -11,7 +12,7 @@ const BATCH = 1000;
 export interface ResealReport {
   /** OTP seeds sealed anew (legacy plaintext or an old key). */
   otpSecrets: number;
-  /** Payloads with a secret field sealed anew. */
+  /** Payloads with a secret field sealed anew, and realm settings documents. */
   payloads: number;
 }
 
@@ -66,6 +67,25 @@ export async function resealSecrets(db: Database, cipher: SecretCipher, paths: S
         report.payloads++;
       }
     }
+    report.payloads += await resealRealmSettings(em, cipher, current);
     return report;
   });
+}
+
+/** Realm settings are sealed whole (at-rest.ts sealDocument); legacy ones were stored in clear. */
+async function resealRealmSettings(em: EntityManager, cipher: SecretCipher, current: string): Promise<number> {
+  const rows = await em.execute<{ org_id: string; payload: string }[]>(
+    `select org_id, payload::text as payload from org_setting
+     where kind = 'realm' and language = '' and coalesce(left(payload->>'sealed', ?), '') <> ?`,
+    [current.length, current],
+  );
+  for (const row of rows) {
+    const stored = JSON.parse(row.payload) as JsonObject;
+    const plaintext = isSealedDocument(stored) ? cipher.open(stored.sealed) : row.payload;
+    await em.execute(`update org_setting set payload = ?::json where org_id = ? and kind = 'realm' and language = ''`, [
+      JSON.stringify({ sealed: cipher.seal(plaintext) }),
+      row.org_id,
+    ]);
+  }
+  return rows.length;
 }
