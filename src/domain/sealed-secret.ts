@@ -15,7 +15,12 @@
  *   plaintext); it is read as is and sealed on the next start.
  */
 
-/** Every sealed value starts with this; plaintext OTP seeds (base32) and client secrets never do in practice, and are sealed anyway. */
+/**
+ * Every sealed value starts with this. New writes always seal, so the prefix only has to tell
+ * sealed values from legacy plaintext: an OTP seed (upper-case base32, no `:`) never starts with
+ * it; a legacy client secret that did would be read as a malformed sealed value and refuse the
+ * start (re-import that IdP's secret to fix it).
+ */
 export const SEALED_PREFIX = 'enc:';
 
 export interface SealedParts {
