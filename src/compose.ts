@@ -125,7 +125,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
-    const resources = meterResources(createResourceTransactions(db), metrics);
+    const resources = meterResources(createResourceTransactions(db, { exportSlotWaitMs: config.streamIdleTimeoutMs }), metrics);
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
@@ -141,7 +141,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       orgs: createOrgQueries({ directory }),
       iamMembers: createIamMemberCommands({ directory, guard }),
       exportData: createExporter({ tx: resources, blobs }),
-      streamExport: createExportStreamer({ tx: resources }),
+      streamExport: createExportStreamer({ tx: resources, idleTimeoutMs: config.streamIdleTimeoutMs }),
       importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
     };
     const importLimits = { maxOrgBytes: config.maxImportOrgBytes };

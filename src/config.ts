@@ -38,6 +38,12 @@ export interface Config {
   corsOrigins: string[];
   /** How long SIGTERM waits for calls in flight before cancelling them. */
   shutdownGraceMs: number;
+  /**
+   * IDPORT_STREAM_IDLE_TIMEOUT: how long a server stream (StreamExport) may wait for its client
+   * to read before it is ended and its transaction released; also how long an export waits
+   * for one of the pool's export connections.
+   */
+  streamIdleTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -123,5 +129,6 @@ export function loadConfig(env: Env = process.env): Config {
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     shutdownGraceMs: parseDuration(env.IDPORT_SHUTDOWN_GRACE ?? '30s', 'IDPORT_SHUTDOWN_GRACE') ?? 0,
+    streamIdleTimeoutMs: positiveDuration(env, 'IDPORT_STREAM_IDLE_TIMEOUT', '30s'),
   };
 }

@@ -12,6 +12,8 @@ export type DatabaseConfig =
 
 export interface Database {
   readonly kind: DatabaseConfig['kind'];
+  /** The connection pool's size; 1 on PGlite (one in-process session every call queues for). */
+  readonly poolMax: number;
   /** Fork per unit of work; never share the root EntityManager between requests. */
   em(): EntityManager;
   /** A trivial query: resolves when the database answers (readiness). */
@@ -39,6 +41,9 @@ const common = {
   discovery: { warnWhenNoEntities: true },
 };
 
+/** node-postgres' own default pool size. */
+const DEFAULT_POOL_MAX = 10;
+
 /** How long closing waits for the pool to drain. */
 const CLOSE_WAIT_MS = 5000;
 
@@ -51,12 +56,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       ? await (await import('@mikro-orm/postgresql')).MikroORM.init({
           ...common,
           clientUrl: config.url,
-          pool: { max: config.poolMax ?? 10 },
+          pool: { max: config.poolMax ?? DEFAULT_POOL_MAX },
         })
       : await (await import('@mikro-orm/pglite')).MikroORM.init({ ...common, dbName: config.dataDir });
   await orm.migrator.up();
   return {
     kind: config.kind,
+    poolMax: config.kind === 'postgres' ? (config.poolMax ?? DEFAULT_POOL_MAX) : 1,
     em: () => orm.em.fork() as unknown as EntityManager,
     async poolStats() {
       if (config.kind === 'pglite') return { max: 1, total: 1, idle: 0, waiting: 0 };
