@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Migrator } from '@mikro-orm/migrations';
+import { reapDeadConnections } from './pool-reaper.js';
 import type { EntityManager } from '@mikro-orm/sql';
 import { entities } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
@@ -47,6 +48,10 @@ const DEFAULT_POOL_MAX = 10;
 /** How long closing waits for the pool to drain. */
 const CLOSE_WAIT_MS = 5000;
 
+/** @mikro-orm/postgresql's connection hands out its `pg` Pool as the native client. */
+const nativePool = (orm: { em: { getConnection(): unknown } }) =>
+  (orm.em.getConnection() as { getNativeClient(): Promise<Parameters<typeof reapDeadConnections>[0]> }).getNativeClient();
+
 /** Opens the database and brings its schema up to date with the committed migrations. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'pglite' && !config.dataDir.includes('://')) await mkdir(config.dataDir, { recursive: true });
@@ -60,24 +65,22 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
         })
       : await (await import('@mikro-orm/pglite')).MikroORM.init({ ...common, dbName: config.dataDir });
   await orm.migrator.up();
+  if (config.kind === 'postgres') reapDeadConnections(await nativePool(orm));
   return {
     kind: config.kind,
     poolMax: config.kind === 'postgres' ? (config.poolMax ?? DEFAULT_POOL_MAX) : 1,
     em: () => orm.em.fork() as unknown as EntityManager,
     async poolStats() {
       if (config.kind === 'pglite') return { max: 1, total: 1, idle: 0, waiting: 0 };
-      // @mikro-orm/postgresql's connection hands out its `pg` Pool as the native client.
-      const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<PgPoolCounts> }).getNativeClient();
+      const pool = (await nativePool(orm)) as unknown as PgPoolCounts;
       return { max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
     async ping(signal) {
       if (signal.aborted) throw signal.reason;
       await orm.em.fork().getConnection().execute('select 1');
     },
-    // Bounded: a connection cut mid-transaction by a database outage is never handed back to
-    // the pool (kysely 0.29 releases a transaction's connection only after a ROLLBACK that
-    // succeeded; MikroORM logs the failed rollback and moves on), and the pool's end() waits
-    // for it forever. Its socket is already dead, so giving up on it loses nothing.
+    // Bounded: should a connection still be checked out (a call that never ends), the pool's
+    // end() would wait for it forever.
     close: () =>
       new Promise<void>((resolve, reject) => {
         setTimeout(resolve, CLOSE_WAIT_MS).unref();
