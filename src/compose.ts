@@ -31,6 +31,7 @@ import { createHumanUserReader } from './persistence/identities/human-user-reade
 import { createMachineSecretStore } from './persistence/identities/machine-secret-store.js';
 import { createRealmSettingsStore } from './persistence/identities/realm-settings-store.js';
 import { openDatabase } from './persistence/orm.js';
+import { limitExports } from './persistence/resources/read-slots.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { privateDir, writeSecretFile } from './secure-files.js';
@@ -125,7 +126,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
-    const resources = meterResources(createResourceTransactions(db, { exportSlotWaitMs: config.streamIdleTimeoutMs }), metrics);
+    const resources = meterResources(
+      limitExports(createResourceTransactions(db), { poolMax: db.poolMax, waitMs: config.streamIdleTimeoutMs }),
+      metrics,
+    );
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {

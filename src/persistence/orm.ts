@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { Migrator } from '@mikro-orm/migrations';
-import { reapDeadConnections } from './pool-reaper.js';
 import type { EntityManager } from '@mikro-orm/sql';
 import { entities } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
+import { reapDeadConnections } from './pool-reaper.js';
 
 export type DatabaseConfig =
   /** Real PostgreSQL: used whenever DATABASE_URL is set. */

@@ -48,7 +48,6 @@ beforeEach(async () => {
 
 const target = (path: string) => ({ bucket: BUCKET, path, serviceaccountJson: credentials });
 
-
 describe.each(CUT_PROTOCOLS)('over %s', (protocol) => {
   let caller: Caller;
   beforeAll(() => {
@@ -56,32 +55,35 @@ describe.each(CUT_PROTOCOLS)('over %s', (protocol) => {
   });
   afterAll(() => caller.close());
 
-  test.each(['drop', '503'] as const)('an export whose upload is cut (%s) answers UNAVAILABLE and leaves no object', async (mode) => {
-    await emulator.cut('upload', { afterBytes: CUT_AFTER, mode, count: ALWAYS });
-    const path = `cut/${protocol}-${mode}.json`;
-    const result = await caller.call(
-      AdminService.method.exportData,
-      { gcsOutput: target(path), withPasswords: true, timeout: '2m' },
-      { token: app.token },
-    );
-    expectCode(result, Code.Unavailable);
-    // No partial object is visible: the bucket holds nothing at all.
-    const [files] = await sdk.bucket(BUCKET).getFiles();
-    expect(files.map((f) => f.name)).toEqual([]);
-    const [exists] = await sdk.bucket(BUCKET).file(path).exists();
-    expect(exists).toBe(false);
-  }, 60_000);
+  test.each(['drop', '503'] as const)(
+    'an export whose upload is cut (%s) answers UNAVAILABLE and leaves no object',
+    async (mode) => {
+      await emulator.cut('upload', { afterBytes: CUT_AFTER, mode, count: ALWAYS });
+      const path = `cut/${protocol}-${mode}.json`;
+      const result = await caller.call(
+        AdminService.method.exportData,
+        { gcsOutput: target(path), withPasswords: true, timeout: '2m' },
+        { token: app.token },
+      );
+      expectCode(result, Code.Unavailable);
+      // No partial object is visible: the bucket holds nothing at all.
+      const [files] = await sdk.bucket(BUCKET).getFiles();
+      expect(files.map((f) => f.name)).toEqual([]);
+      const [exists] = await sdk.bucket(BUCKET).file(path).exists();
+      expect(exists).toBe(false);
+    },
+    60_000,
+  );
 
   test('an import whose download is cut answers UNAVAILABLE and imports nothing', async () => {
     const orgId = `fb-${protocol}`;
     const path = `in/${orgId}.json`;
-    await sdk.bucket(BUCKET).file(path).save(JSON.stringify({ orgs: [bigOrg(orgId, 2000)] }));
+    await sdk
+      .bucket(BUCKET)
+      .file(path)
+      .save(JSON.stringify({ orgs: [bigOrg(orgId, 2000)] }));
     await emulator.cut('download', { afterBytes: CUT_AFTER, count: ALWAYS });
-    const result = await caller.call(
-      AdminService.method.importData,
-      { dataOrgsGcs: target(path), timeout: '2m' },
-      { token: app.token },
-    );
+    const result = await caller.call(AdminService.method.importData, { dataOrgsGcs: target(path), timeout: '2m' }, { token: app.token });
     expectCode(result, Code.Unavailable);
     const orgs = expectOk(await caller.call(AdminService.method.listOrgs, {}, { token: app.token }));
     expect(((orgs.result ?? []) as { id?: string }[]).map((o) => o.id)).not.toContain(orgId);
@@ -91,11 +93,18 @@ describe.each(CUT_PROTOCOLS)('over %s', (protocol) => {
 test('with the cut over, the same export and import succeed (the faults were the only cause)', async () => {
   const caller = createCaller('connect-json', app.url);
   try {
-    const exported = await caller.call(AdminService.method.exportData, { gcsOutput: target('ok/export.json'), timeout: '2m' }, { token: app.token });
+    const exported = await caller.call(
+      AdminService.method.exportData,
+      { gcsOutput: target('ok/export.json'), timeout: '2m' },
+      { token: app.token },
+    );
     expectOk(exported);
     const [exists] = await sdk.bucket(BUCKET).file('ok/export.json').exists();
     expect(exists).toBe(true);
-    await sdk.bucket(BUCKET).file('ok/in.json').save(JSON.stringify({ orgs: [bigOrg('fb-ok', 2000)] }));
+    await sdk
+      .bucket(BUCKET)
+      .file('ok/in.json')
+      .save(JSON.stringify({ orgs: [bigOrg('fb-ok', 2000)] }));
     const request = { dataOrgsGcs: target('ok/in.json'), timeout: '2m' };
     const report = expectOk(await caller.call(AdminService.method.importData, request, { token: app.token }));
     expect(report.errors ?? []).toEqual([]);

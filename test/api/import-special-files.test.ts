@@ -7,6 +7,7 @@
  * string bound), many values under that bound RESOURCE_EXHAUSTED (the outline bound).
  */
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ async function writeOutline(name: string, pieces: number, size: number): Promise
   out.write(pieces === 1 ? '{"note":' : '{"note":[');
   for (let i = 0; i < pieces; i++) {
     out.write(i ? ',"' : '"');
-    if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(piece)) await once(out, 'drain');
     out.write('"');
   }
   out.end(pieces === 1 ? ',"orgs":[]}' : '],"orgs":[]}');
@@ -80,23 +81,27 @@ describe.each(HUGE)('140 MiB outside the orgs: $name', ({ name, pieces, size, co
   beforeAll(() => writeOutline(name, pieces, size), 60_000);
   afterAll(() => rm(join(app.importDir, name), { force: true }));
 
-  test.each(['connect-json', 'grpc'] as const)(`over %s: ${Code[code]}, and memory grows by far less than the file`, async (protocol) => {
-    const caller = createCaller(protocol, app.url);
-    try {
-      const before = process.memoryUsage().rss;
-      let peak = before;
-      const sampler = setInterval(() => {
+  test.each(['connect-json', 'grpc'] as const)(
+    `over %s: ${Code[code]}, and memory grows by far less than the file`,
+    async (protocol) => {
+      const caller = createCaller(protocol, app.url);
+      try {
+        const before = process.memoryUsage().rss;
+        let peak = before;
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, process.memoryUsage().rss);
+        }, 5);
+        const result = await caller.call(importData, { dataOrgsLocal: { path: name }, timeout: '10m' }, { token: app.token });
+        clearInterval(sampler);
         peak = Math.max(peak, process.memoryUsage().rss);
-      }, 5);
-      const result = await caller.call(importData, { dataOrgsLocal: { path: name }, timeout: '10m' }, { token: app.token });
-      clearInterval(sampler);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      expectCode(result, code);
-      // The app runs in this process: its growth is ours. Holding the value would add 140 MiB
-      // at least (4.5 GB before the scanner kept bytes); generous for the GC's own slack.
-      expect((peak - before) / MiB).toBeLessThan(100);
-    } finally {
-      caller.close();
-    }
-  }, 60_000);
+        expectCode(result, code);
+        // The app runs in this process: its growth is ours. Holding the value would add 140 MiB
+        // at least (4.5 GB before the scanner kept bytes); generous for the GC's own slack.
+        expect((peak - before) / MiB).toBeLessThan(100);
+      } finally {
+        caller.close();
+      }
+    },
+    60_000,
+  );
 });

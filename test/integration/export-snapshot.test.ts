@@ -41,7 +41,7 @@ async function writeOrg(orgId: string, name: string, users: StoredResource[]) {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await openDatabase(testDb.config);
-  tx = createResourceTransactions(db, { exportSlotWaitMs: 30_000 });
+  tx = createResourceTransactions(db);
   await writeOrg('100', 'Acme', [human('120', 'alice', 'Liddell')]);
   await writeOrg('200', 'Globex', [human('220', 'carol', 'Danvers')]);
 });

@@ -26,7 +26,7 @@ describe.each(backends)('resource store on %s', (_name, create) => {
   beforeAll(async () => {
     testDb = await create();
     db = await openDatabase(testDb.config);
-    tx = createResourceTransactions(db, { exportSlotWaitMs: 30_000 });
+    tx = createResourceTransactions(db);
     await tx.write(signal(), { rollback: false }, async (w) => {
       for (const [id, name] of [
         ['o1', 'One'],

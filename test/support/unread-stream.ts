@@ -5,7 +5,7 @@
  * tells how it ended.
  */
 import { once } from 'node:events';
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
 
 export type StreamProtocol = 'grpc' | 'connect';
 

@@ -1,3 +1,4 @@
+import type { ResourceTransactions } from '../../application/ports.js';
 import { resourceExhausted } from '../../domain/errors.js';
 
 /**
@@ -56,15 +57,35 @@ export function createSlots(size: number, waitMs: number): Slots {
         };
         const onAbort = () => leave(signal.reason);
         const timer = setTimeout(
-          () =>
-            leave(
-              resourceExhausted('EXPORT-busy', `all ${size} export connections stayed busy for ${waitMs} ms; retry later`),
-            ),
+          () => leave(resourceExhausted('EXPORT-busy', `all ${size} export connections stayed busy for ${waitMs} ms; retry later`)),
           waitMs,
         );
         signal.addEventListener('abort', onAbort, { once: true });
         waiting.push(grant);
       });
+    },
+  };
+}
+
+/**
+ * The resource store with its exports limited: a snapshot transaction (ExportData,
+ * StreamExport) waits for one of `poolMax − POOL_RESERVE` slots (at least one) for at most
+ * `waitMs`. On PGlite (`poolMax` 1), whose one session every call queues for, that is one
+ * export at a time, and the others wait here rather than in the session's queue ahead of
+ * short calls.
+ */
+export function limitExports(inner: ResourceTransactions, options: { poolMax: number; waitMs: number }): ResourceTransactions {
+  const slots = createSlots(Math.max(1, options.poolMax - POOL_RESERVE), options.waitMs);
+  return {
+    write: (signal, opts, work) => inner.write(signal, opts, work),
+    analyze: () => inner.analyze(),
+    async read(signal, work) {
+      const release = await slots.acquire(signal);
+      try {
+        return await inner.read(signal, work);
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -7,7 +7,6 @@ import type { Ref } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
 import { translateDbError } from '../repositories/db-errors.js';
-import { createSlots, POOL_RESERVE } from './read-slots.js';
 import { REF_TABLES, RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
 
 /** Rows fetched per round trip when exporting. */
@@ -284,14 +283,8 @@ function createReader(em: EntityManager): ResourceReader {
   };
 }
 
-/**
- * Transactions for import (one per org and pass) and export (one snapshot). Exports share the
- * pool minus POOL_RESERVE (at least one) and wait at most `exportSlotWaitMs` for a turn. On
- * PGlite, whose one session every call queues for, that is one export at a time, and those
- * waiting do so here, not in the session's queue ahead of short calls.
- */
-export function createResourceTransactions(db: Database, options: { exportSlotWaitMs: number }): ResourceTransactions {
-  const slots = createSlots(Math.max(1, db.poolMax - POOL_RESERVE), options.exportSlotWaitMs);
+/** Transactions for import (one per org and pass) and export (one snapshot). */
+export function createResourceTransactions(db: Database): ResourceTransactions {
   return {
     async write(signal, options, work) {
       const rollback = new Error('dry run: rolled back');
@@ -318,17 +311,11 @@ export function createResourceTransactions(db: Database, options: { exportSlotWa
         .execute(`analyze ${tables.map(q).join(', ')}`);
     },
 
-    async read(signal, work) {
-      const release = await slots.acquire(signal);
-      try {
-        return await db.em().transactional((em) => work(createReader(em as unknown as EntityManager)), {
-          isolationLevel: 'repeatable read',
-          readOnly: true,
-          signal,
-        });
-      } finally {
-        release();
-      }
-    },
+    read: (signal, work) =>
+      db.em().transactional((em) => work(createReader(em as unknown as EntityManager)), {
+        isolationLevel: 'repeatable read',
+        readOnly: true,
+        signal,
+      }),
   };
 }
