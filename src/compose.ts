@@ -32,6 +32,7 @@ import { createHumanUserReader } from './persistence/identities/human-user-reade
 import { createMachineSecretStore } from './persistence/identities/machine-secret-store.js';
 import { createRealmSettingsStore } from './persistence/identities/realm-settings-store.js';
 import { type Database, openDatabase } from './persistence/orm.js';
+import { limitExports } from './persistence/resources/read-slots.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createAesGcmCipher } from './persistence/secrets/aes-gcm-cipher.js';
 import { createSecretsAtRest, type SecretsAtRest } from './persistence/secrets/at-rest.js';
@@ -161,7 +162,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
     const sealed = await openSecrets(config, db, log);
-    const resources = meterResources(createResourceTransactions(db, sealed), metrics);
+    const resources = meterResources(
+      limitExports(createResourceTransactions(db, sealed), { poolMax: db.poolMax, waitMs: config.streamIdleTimeoutMs }),
+      metrics,
+    );
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
@@ -177,7 +181,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       orgs: createOrgQueries({ directory }),
       iamMembers: createIamMemberCommands({ directory, guard }),
       exportData: createExporter({ tx: resources, blobs }),
-      streamExport: createExportStreamer({ tx: resources }),
+      streamExport: createExportStreamer({ tx: resources, idleTimeoutMs: config.streamIdleTimeoutMs }),
       importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
     };
     const importLimits = { maxOrgBytes: config.maxImportOrgBytes };

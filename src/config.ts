@@ -41,6 +41,12 @@ export interface Config {
   shutdownGraceMs: number;
   /** The key that seals OTP seeds and IdP client secrets at rest (see secrets-key.ts). */
   secrets: SecretsKeyConfig;
+  /**
+   * IDPORT_STREAM_IDLE_TIMEOUT: how long a server stream (StreamExport) may wait for its client
+   * to read before it is ended and its transaction released; also how long an export waits
+   * for one of the pool's export connections.
+   */
+  streamIdleTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -131,5 +137,6 @@ export function loadConfig(env: Env = process.env): Config {
       oldKeys: parseOldKeys(env.IDPORT_SECRETS_OLD_KEYS),
       keyFile: resolve(env.IDPORT_SECRETS_KEY_FILE ?? resolve(home, 'secrets.key')),
     },
+    streamIdleTimeoutMs: positiveDuration(env, 'IDPORT_STREAM_IDLE_TIMEOUT', '30s'),
   };
 }

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { EntityManager } from '@mikro-orm/sql';
 import { entities } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
+import { reapDeadConnections } from './pool-reaper.js';
 
 export type DatabaseConfig =
   /** Real PostgreSQL: used whenever DATABASE_URL is set. */
@@ -12,6 +13,8 @@ export type DatabaseConfig =
 
 export interface Database {
   readonly kind: DatabaseConfig['kind'];
+  /** The connection pool's size; 1 on PGlite (one in-process session every call queues for). */
+  readonly poolMax: number;
   /** Fork per unit of work; never share the root EntityManager between requests. */
   em(): EntityManager;
   /** A trivial query: resolves when the database answers (readiness). */
@@ -39,8 +42,15 @@ const common = {
   discovery: { warnWhenNoEntities: true },
 };
 
+/** node-postgres' own default pool size. */
+const DEFAULT_POOL_MAX = 10;
+
 /** How long closing waits for the pool to drain. */
 const CLOSE_WAIT_MS = 5000;
+
+/** @mikro-orm/postgresql's connection hands out its `pg` Pool as the native client. */
+const nativePool = (orm: { em: { getConnection(): unknown } }) =>
+  (orm.em.getConnection() as { getNativeClient(): Promise<Parameters<typeof reapDeadConnections>[0]> }).getNativeClient();
 
 /** Opens the database and brings its schema up to date with the committed migrations. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
@@ -51,27 +61,26 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       ? await (await import('@mikro-orm/postgresql')).MikroORM.init({
           ...common,
           clientUrl: config.url,
-          pool: { max: config.poolMax ?? 10 },
+          pool: { max: config.poolMax ?? DEFAULT_POOL_MAX },
         })
       : await (await import('@mikro-orm/pglite')).MikroORM.init({ ...common, dbName: config.dataDir });
   await orm.migrator.up();
+  if (config.kind === 'postgres') reapDeadConnections(await nativePool(orm));
   return {
     kind: config.kind,
+    poolMax: config.kind === 'postgres' ? (config.poolMax ?? DEFAULT_POOL_MAX) : 1,
     em: () => orm.em.fork() as unknown as EntityManager,
     async poolStats() {
       if (config.kind === 'pglite') return { max: 1, total: 1, idle: 0, waiting: 0 };
-      // @mikro-orm/postgresql's connection hands out its `pg` Pool as the native client.
-      const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<PgPoolCounts> }).getNativeClient();
+      const pool = (await nativePool(orm)) as unknown as PgPoolCounts;
       return { max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
     async ping(signal) {
       if (signal.aborted) throw signal.reason;
       await orm.em.fork().getConnection().execute('select 1');
     },
-    // Bounded: a connection cut mid-transaction by a database outage is never handed back to
-    // the pool (kysely 0.29 releases a transaction's connection only after a ROLLBACK that
-    // succeeded; MikroORM logs the failed rollback and moves on), and the pool's end() waits
-    // for it forever. Its socket is already dead, so giving up on it loses nothing.
+    // Bounded: should a connection still be checked out (a call that never ends), the pool's
+    // end() would wait for it forever.
     close: () =>
       new Promise<void>((resolve, reject) => {
         setTimeout(resolve, CLOSE_WAIT_MS).unref();

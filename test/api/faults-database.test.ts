@@ -13,7 +13,8 @@ import { createCallers, PROTOCOLS } from '../support/protocols.js';
  * Issue 9, class 4 (database faults). The suite starts its OWN PostgreSQL cluster (never the
  * shared one) and stops it: mid-import, and for a whole outage. Every call then answers
  * UNAVAILABLE (503 on REST), readiness says NOT_SERVING, liveness stays up, and once the
- * database is back everything works again.
+ * database is back everything works again, with the whole pool: connections cut mid-transaction
+ * are given back (src/persistence/pool-reaper.ts).
  */
 let db: PrivatePostgres;
 let app: TestApp;
@@ -97,6 +98,34 @@ describe.each(PROTOCOLS)('%s: the database stopped mid-import', (protocol) => {
     if (protocol === 'rest' && !result.ok) expect(result.httpStatus).toBe(503);
     expect(logged.some((m) => m.includes('Unavailable'))).toBe(true);
   }, 60_000);
+});
+
+describe('transactions cut by a restart leave the pool whole', () => {
+  const POOL = 4;
+  beforeAll(freshApp, 30_000);
+  afterAll(() => db.start());
+
+  test(`${POOL} imports cut at once (the whole pool), then ${3 * POOL} calls in a row all answer`, async () => {
+    // As many transactions in flight as the pool has connections: each one's ROLLBACK fails on
+    // the dead socket, the case where kysely never hands the connection back.
+    const calls = Array.from({ length: POOL }, (_, i) =>
+      importOrgs(callers['connect-json'], app.token, bulkOrgs(`leak${i}`, 40, 100), { timeout: '2m' }),
+    );
+    for (let i = 0; i < POOL; i++) await whenRow(`select 1 from org where id like 'leak${i}-%' limit 1`);
+    await db.stop();
+    for (const result of await Promise.all(calls)) expect(result).toMatchObject({ ok: false, code: Code.Unavailable });
+    await db.start();
+    for (let i = 0; i < 3 * POOL; i++) {
+      const protocol = PROTOCOLS[i % PROTOCOLS.length]!;
+      const list = await callers[protocol].call(AdminService.method.listOrgs, {}, { token: app.token });
+      expect({ i, protocol, ok: list.ok }).toEqual({ i, protocol, ok: true });
+    }
+    const imported = await importOrgs(callers.grpc, app.token, bulkOrgs('after', 2, 5), { timeout: '1m' });
+    expect(imported).toMatchObject({ ok: true });
+    expect(await ready()).toEqual({ status: 200, body: { status: 'SERVING' } });
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(/^idport_db_pool_connections\{state="waiting"\} (\d+)$/m.exec(metrics)?.[1]).toBe('0');
+  }, 120_000);
 });
 
 describe('during an outage', () => {

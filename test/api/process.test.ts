@@ -1,11 +1,12 @@
 /**
  * The server as an operator runs it: `npm start` in a real process. A bad setting or a taken
  * port is one line on stderr and exit code 2, with nothing written; SIGTERM to `npm start`
- * reaches the server (no orphan) and it exits 0. Waits on the process's own output, never sleeps.
+ * reaches the server (no orphan) and it exits 0. The first start puts the admin PAT only in its
+ * file, never on stdout or stderr. Waits on the process's own output, never sleeps.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,3 +104,23 @@ test('SIGTERM to npm start stops the server (no orphan), which exits 0 after dra
   expect(logged.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: draining', 'stopped']));
   await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
 });
+
+test('the first start writes the admin PAT only to its file (0600, even over an old 0644 one); the output names the file', async () => {
+  const tokenFile = join(home, 'admin.pat');
+  await writeFile(tokenFile, 'stale\n', { mode: 0o644 });
+  // Debug level: the chattiest the server gets, so no log line at any level may carry it.
+  const run = start({ IDPORT_HOST: '127.0.0.1', IDPORT_PORT: '0', IDPORT_LOG_LEVEL: 'debug' });
+  const [, named] = await waitFor(run, /admin personal access token written to (\S+) \(mode 0600\)/);
+  expect(named).toBe(tokenFile);
+  const token = (await readFile(tokenFile, 'utf8')).trim();
+  expect(token).toMatch(/^\S{20,}$/);
+  expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+  run.child.kill('SIGTERM');
+  expect(await run.exit).toBe(0);
+  const output = run.stdout.join('') + run.stderr.join('');
+  expect(output).toContain(tokenFile);
+  expect(output).not.toContain(token);
+  // Nor any long piece of it (a log line that cut or wrapped it would still leak most of it).
+  expect(output).not.toContain(token.slice(0, 16));
+  expect(output).not.toContain(token.slice(-16));
+}, 60_000);

@@ -16,6 +16,11 @@ export interface GcsEmulator {
   failNext(count: number, status?: number): Promise<void>;
   /** Flips one byte in each of the next `count` download bodies (the hash header stays true). */
   corruptNext(count: number): Promise<void>;
+  /**
+   * Cuts the next `count` uploads or downloads after `afterBytes` of their body: `drop` closes
+   * the connection there, `503` (uploads only) answers 503. See gcs-emulator/faults.ts.
+   */
+  cut(transfer: 'upload' | 'download', options: { afterBytes: number; mode?: 'drop' | '503'; count?: number }): Promise<void>;
   /** Drops every bucket, object, upload session and injected failure. */
   reset(): Promise<void>;
   /** Kills the process; safe to call twice. */
@@ -71,6 +76,8 @@ export async function startGcsEmulator(): Promise<GcsEmulator> {
     host: new URL(url).host,
     failNext: (count, status = 503) => control(`fail-next?count=${count}&status=${status}`),
     corruptNext: (count) => control(`corrupt-next?count=${count}`),
+    cut: (transfer, { afterBytes, mode = 'drop', count = 1 }) =>
+      control(`cut?transfer=${transfer}&afterBytes=${afterBytes}&mode=${mode}&count=${count}`),
     reset: () => control('reset'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -41,13 +41,34 @@ export function createChannel<T>() {
     }),
   };
 
+  const push = (value: T): Promise<void> => {
+    if (closed) return Promise.resolve();
+    return new Promise<void>((taken) => {
+      queue.push({ value, taken });
+      settleWaiter();
+    });
+  };
+
   return {
     iterable,
-    push(value: T): Promise<void> {
-      if (closed) return Promise.resolve();
-      return new Promise<void>((taken) => {
-        queue.push({ value, taken });
-        settleWaiter();
+    push,
+    /**
+     * `push`, bounded: rejects with `signal`'s reason once it aborts, and with `idle()` once
+     * the consumer has not taken the value for `idleMs`. The value may stay queued; the
+     * producer is expected to stop and `close` the channel with that error.
+     */
+    offer(value: T, signal: AbortSignal, idleMs: number, idle: () => Error): Promise<void> {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = () => settle(() => reject(signal.reason));
+        const timer = setTimeout(() => settle(() => reject(idle())), idleMs);
+        const settle = (then: () => void) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          then();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        push(value).then(() => settle(resolve));
       });
     },
     close(error?: unknown) {

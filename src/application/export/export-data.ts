@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../domain/errors.js';
+import { deadlineExceeded, invalidArgument } from '../../domain/errors.js';
 import type { BlobStorage, BlobTarget, ResourceTransactions } from '../ports.js';
 import { createChannel } from './channel.js';
 import { type ExportPart, type ExportSelection, exportDeadline, exportJson, exportParts, selectOrgs } from './export-parts.js';
@@ -83,14 +83,25 @@ export function createExporter(deps: { tx: ResourceTransactions; blobs: BlobStor
 
 /**
  * The same export as a stream of parts (for server-streaming RPCs): the snapshot transaction
- * stays open while the consumer reads, and backpressure flows to the database reads.
+ * stays open while the consumer reads, and backpressure flows to the database reads. A
+ * consumer that takes nothing for `idleTimeoutMs` (a client that stopped reading: its
+ * flow-control window is full) ends the stream with DEADLINE_EXCEEDED, so its transaction
+ * rolls back and its connection goes back to the pool instead of being held until the client
+ * goes away (issue 9: 20 unread streams held the whole pool).
  */
-export function createExportStreamer(deps: { tx: ResourceTransactions }) {
+export function createExportStreamer(deps: { tx: ResourceTransactions; idleTimeoutMs: number }) {
+  const idle = () =>
+    deadlineExceeded(
+      'EXPORT-stream-idle',
+      `the stream was not read for ${deps.idleTimeoutMs} ms (IDPORT_STREAM_IDLE_TIMEOUT); read it as it arrives`,
+    );
   return function streamExport(sel: ExportSelection, batch: number): AsyncIterable<ExportPart> {
     const channel = createChannel<ExportPart>();
     deps.tx
       .read(sel.signal, async (reader) => {
-        for await (const part of exportParts(reader, await selectOrgs(reader, sel), sel, batch)) await channel.push(part);
+        for await (const part of exportParts(reader, await selectOrgs(reader, sel), sel, batch)) {
+          await channel.offer(part, sel.signal, deps.idleTimeoutMs, idle);
+        }
       })
       .then(
         () => channel.close(),

@@ -10,6 +10,15 @@ const CLOSE_ARR = 0x5d;
 const ZERO = 0x30;
 
 /**
+ * Most bytes an import file may hold outside its orgs. ExportDataResponse (and v1's
+ * ImportDataOrg) has `orgs` as its only field, so a real file's outline is `{"orgs":[0,0,…]}`,
+ * two bytes per org: 16 MiB is eight million orgs. Anything more is not an export, and bounding
+ * it this low keeps such a file from holding (and, at the end, parsing) hundreds of MiB: 140
+ * MiB of small strings beside `orgs` took 35 s and 230 MiB before (issue 9).
+ */
+export const OUTLINE_MAX = 16 * 1024 * 1024;
+
+/**
  * Cuts an export file (`{"orgs":[{…},{…}], …}`) into the bytes of each org, without parsing
  * the whole document: memory stays at one org, however large the file. Scanning bytes is safe
  * for UTF-8 because no multi-byte sequence contains an ASCII byte. Structural problems
@@ -37,9 +46,9 @@ export async function* scanOrgs(
   /**
    * The file without its orgs (each one becomes `0`), parsed at the end: the scan itself only
    * counts brackets, so `},,{` or stray words between orgs would otherwise pass unnoticed.
-   * Bounded like one org, and kept as bytes (a number[] of 140 MiB took 4.5 GB, issue 9).
+   * Kept as bytes (a number[] of 140 MiB took 4.5 GB, issue 9) and bounded by OUTLINE_MAX.
    */
-  const outline = new OutlineBuffer(maxOrgBytes);
+  const outline = new OutlineBuffer(Math.min(maxOrgBytes, OUTLINE_MAX));
   const keep = (b: number) => outline.push(b);
 
   for await (const raw of chunks) {

@@ -10,9 +10,13 @@
  * - `POST /_emulator/fail-next?count=N&status=503`: the next N API requests answer `status`.
  * - `POST /_emulator/corrupt-next?count=N`: the next N downloads flip one byte of the body but
  *   keep the true `x-goog-hash`, to show that clients really check it.
+ * - `POST /_emulator/cut?transfer=upload|download&afterBytes=N&mode=drop|503&count=K`: the next
+ *   K uploads (or downloads) are cut after N bytes of their body, by dropping the connection or
+ *   (uploads) answering 503; see faults.ts.
  * - `POST /_emulator/reset`: forget every bucket, object, session and injected failure.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { cutDownload, parseCut } from './faults.js';
 import { baseUrlOf, intParam, notFound, readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { bucketJson, EmulatorState, objectJson, type StoredBucket, type StoredObject } from './store.js';
 import { handleUpload } from './uploads.js';
@@ -81,6 +85,12 @@ async function control(state: EmulatorState, req: IncomingMessage, res: ServerRe
     if (count === null) return sendError(res, 400, 'invalid', 'count must be an integer');
     state.corruptNext = count;
     return sendJson(res, 200, { count });
+  }
+  if (req.method === 'POST' && url.pathname === '/_emulator/cut') {
+    const parsed = parseCut(url);
+    if (typeof parsed === 'string') return sendError(res, 400, 'invalid', parsed);
+    state.cut[parsed.transfer] = parsed.cut;
+    return sendJson(res, 200, parsed);
   }
   if (req.method === 'GET' && url.pathname === '/_emulator/health') return sendJson(res, 200, { ok: true });
   return sendError(res, 404, 'notFound', `Unknown control endpoint: ${url.pathname}`);
@@ -164,10 +174,10 @@ async function objectItem(state: EmulatorState, req: IncomingMessage, res: Serve
     body = Buffer.from(body);
     body[0] = body[0]! ^ 0xff;
   }
-  return download(req, res, object, body);
+  return download(state, req, res, object, body);
 }
 
-function download(req: IncomingMessage, res: ServerResponse, object: StoredObject, body: Buffer): void {
+function download(state: EmulatorState, req: IncomingMessage, res: ServerResponse, object: StoredObject, body: Buffer): void {
   const headers: Record<string, string | number> = {
     'Content-Type': object.contentType,
     // The SDK validates the body against these, but only when the stored encoding is declared.
@@ -195,5 +205,5 @@ function download(req: IncomingMessage, res: ServerResponse, object: StoredObjec
     return;
   }
   res.writeHead(200, { ...headers, 'Content-Length': body.length });
-  res.end(body);
+  if (!cutDownload(state, res, body)) res.end(body);
 }

@@ -45,6 +45,17 @@ export interface ObjectInit {
   metadata: Record<string, string> | undefined;
 }
 
+/**
+ * A transfer cut off after `afterBytes` of its body: `drop` closes the socket there (a network
+ * failure), `503` stops reading and answers 503 (a store failing mid-upload; downloads can only
+ * drop, their status is already sent).
+ */
+export interface TransferCut {
+  afterBytes: number;
+  mode: 'drop' | '503';
+  count: number;
+}
+
 export class EmulatorState {
   readonly buckets = new Map<string, StoredBucket>();
   readonly sessions = new Map<string, UploadSession>();
@@ -52,6 +63,8 @@ export class EmulatorState {
   failNext = { count: 0, status: 503 };
   /** Injected corruption: the next `corruptNext` downloads get one byte flipped. */
   corruptNext = 0;
+  /** Injected mid-transfer faults (`/_emulator/cut`), until `count` transfers were cut. */
+  cut: { upload: TransferCut | undefined; download: TransferCut | undefined } = { upload: undefined, download: undefined };
   // Generations only need to be unique and increasing; a counter makes them deterministic.
   private generation = 1_000;
 
@@ -60,6 +73,7 @@ export class EmulatorState {
     this.sessions.clear();
     this.failNext = { count: 0, status: 503 };
     this.corruptNext = 0;
+    this.cut = { upload: undefined, download: undefined };
   }
 
   createBucket(name: string): StoredBucket {

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32cBase64, crc32cUpdate } from './crc32c.js';
-import { baseUrlOf, intParam, notFound, readBody, sendEmpty, sendError, sendJson } from './http.js';
+import { readUploadBody } from './faults.js';
+import { baseUrlOf, intParam, notFound, sendEmpty, sendError, sendJson } from './http.js';
 import { type EmulatorState, objectJson, type StoredBucket, type UploadSession } from './store.js';
 
 interface ObjectResource {
@@ -37,7 +38,7 @@ export async function handleUpload(
   if (req.method !== 'POST') return sendError(res, 405, 'methodNotAllowed', `${req.method} on the upload path`);
 
   const bucket = state.buckets.get(bucketName);
-  const body = await readBody(req);
+  const body = await readUploadBody(state, req, res);
   if (body === undefined) return;
   if (bucket === undefined) return notFound(res, `The specified bucket does not exist: ${bucketName}`);
   const ifGenerationMatch = intParam(url, 'ifGenerationMatch');
@@ -108,7 +109,7 @@ function parseContentRange(header: string | undefined): ContentRange | undefined
 }
 
 async function putChunk(state: EmulatorState, req: IncomingMessage, res: ServerResponse, session: UploadSession) {
-  const body = await readBody(req);
+  const body = await readUploadBody(state, req, res);
   // A chunk cut off mid-way is dropped whole; the client learns the real offset from `Range`.
   if (body === undefined) return;
   if (session.result !== undefined) return sendJson(res, 200, objectJson(session.result, baseUrlOf(req)));

@@ -44,3 +44,29 @@ test('a consumer that stops early releases the producer', async () => {
   for await (const v of ch.iterable) if (v === 1) break;
   await expect(producer).resolves.toBe('done');
 });
+
+describe('offer: push with an idle bound', () => {
+  const idle = () => new Error('idle');
+
+  test('resolves when the consumer takes the value in time', async () => {
+    const ch = createChannel<number>();
+    const offered = ch.offer(1, new AbortController().signal, 1_000, idle);
+    const it = ch.iterable[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ value: 1, done: false });
+    await expect(offered).resolves.toBeUndefined();
+  });
+
+  test('rejects with idle() when nobody takes the value', async () => {
+    const ch = createChannel<number>();
+    await expect(ch.offer(1, new AbortController().signal, 5, idle)).rejects.toThrow('idle');
+  });
+
+  test("rejects with the signal's reason once it aborts, and at once if it already has", async () => {
+    const ch = createChannel<number>();
+    const controller = new AbortController();
+    const offered = ch.offer(1, controller.signal, 60_000, idle);
+    controller.abort(new Error('cancelled'));
+    await expect(offered).rejects.toThrow('cancelled');
+    await expect(ch.offer(2, controller.signal, 60_000, idle)).rejects.toThrow('cancelled');
+  });
+});
