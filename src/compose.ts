@@ -10,6 +10,7 @@ import { createMachineUserCommands } from './application/directory/machine-users
 import { createOrgQueries } from './application/directory/orgs.js';
 import { createExporter, createExportStreamer } from './application/export/export-data.js';
 import { createImporter } from './application/import/import-data.js';
+import { createIdentityScope } from './application/kratos/identity-scope.js';
 import { createKratosIdentities } from './application/kratos/kratos-identities.js';
 import type { Clock } from './application/ports.js';
 import { createReadiness, databaseReadiness } from './application/readiness.js';
@@ -166,6 +167,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         clock,
         newId: () => randomUUID(),
       }),
+      scope: createIdentityScope({ guard, directory }),
       authorize,
       maxBodyBytes: config.maxRequestBytes,
       onUnexpected,

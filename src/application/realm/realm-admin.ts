@@ -26,7 +26,9 @@ export interface RealmProblem {
 export type RealmImportOutcome =
   | { status: 'created' | 'updated' | 'unchanged'; realm: string; notes: string[]; problems: RealmProblem[] }
   /** conflict: the realm exists with other content; clash: a new realm collides with other data. */
-  | { status: 'conflict' | 'clash' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] };
+  | { status: 'conflict' | 'clash' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] }
+  /** The caller may not import this realm (a new one needs instance rights, an existing one the org's). */
+  | { status: 'forbidden'; realm: string; notes: string[]; problems: RealmProblem[] };
 
 const KINDS = ['project', 'project_role', 'oidc_app', 'api_app', 'human_user', 'user_metadata', 'user_grant', 'user_link'] as const;
 const FIELDS: Record<(typeof KINDS)[number], keyof OrgResources> = {
@@ -93,10 +95,17 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
      * identical (so seeding is idempotent), refused when different unless `overwrite`. Checked
      * whole first (a dry run): a realm with invalid parts writes nothing.
      */
-    async importRealm(body: Json, overwrite: boolean, signal: AbortSignal): Promise<RealmImportOutcome> {
+    async importRealm(
+      body: Json,
+      overwrite: boolean,
+      signal: AbortSignal,
+      may: (orgId: string, exists: boolean) => boolean = () => true,
+    ): Promise<RealmImportOutcome> {
       const converted = realmToZitadel(body);
       const { orgId, settings, notes } = converted;
       const exists = (await deps.directory.getOrg(orgId)) !== undefined;
+      // Before any look at the content: whether it differs is not the caller's to learn.
+      if (!may(orgId, exists)) return { status: 'forbidden', realm: orgId, notes: [], problems: [] };
       const dataOrg: JsonObject = exists
         ? converted.dataOrg
         : { ...converted.dataOrg, org: { name: stringAt(settings, 'realm') || orgId } };
