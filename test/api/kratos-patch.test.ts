@@ -139,7 +139,10 @@ describe('DELETE /admin/identities/{id}/credentials/{type} (deleteIdentityCreden
   test('totp goes; then it is not set up (404)', async () => {
     const email = `totp-${unique()}@example.com`;
     const { id } = await identity({
-      credentials: { password: { config: { hashed_password: hash } }, totp: { config: { totp_url: totpUrl(email) } } },
+      // The generated type lacks totp, which Kratos' import accepts (credentials.totp.config.totp_url).
+      credentials: { password: { config: { hashed_password: hash } }, totp: { config: { totp_url: totpUrl(email) } } } as NonNullable<
+        CreateIdentityBody['credentials']
+      >,
     });
     expect((await kratos.deleteIdentityCredentials({ id, type: 'totp' })).status).toBe(204);
     const after = await kratos.getIdentity({ id, includeCredential: ['totp', 'password'] });
