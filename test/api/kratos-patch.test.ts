@@ -70,7 +70,9 @@ describe('PATCH /admin/identities/{id} (patchIdentity)', () => {
     expect(Date.parse(String(res.data.state_changed_at))).toBeGreaterThan(Date.parse(String(created.state_changed_at)));
     const bad = await statusOf(patch(id, [{ op: 'replace', path: '/state', value: 'asleep' }]));
     expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ error: { code: 400, reason: expect.stringContaining("The supplied state ('asleep') was not valid") } });
+    expect(bad.body).toMatchObject({
+      error: { code: 400, reason: expect.stringContaining("The supplied state ('asleep') was not valid") },
+    });
   });
 
   test('the password hash can be replaced through /credentials/password/config', async () => {
@@ -149,7 +151,10 @@ describe('DELETE /admin/identities/{id}/credentials/{type} (deleteIdentityCreden
     expect(after.data.credentials?.totp).toBeUndefined();
     expect(after.data.credentials?.password?.config).toEqual({ hashed_password: hash });
     const again = await statusOf(kratos.deleteIdentityCredentials({ id, type: 'totp' }));
-    expect(again).toMatchObject({ status: 404, body: { error: { reason: 'You tried to remove a totp but this user have no totp set up.' } } });
+    expect(again).toMatchObject({
+      status: 404,
+      body: { error: { reason: 'You tried to remove a totp but this user have no totp set up.' } },
+    });
   });
 
   test('the last first factor stays (400); with an OIDC provider beside it the password goes', async () => {
@@ -198,7 +203,13 @@ describe('DELETE /admin/identities/{id}/credentials/{type} (deleteIdentityCreden
       headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         dataOrgs: {
-          orgs: [{ orgId, org: { name: `Org ${orgId}` }, oidcIdps: [{ idpId, idp: { name: 'Corp', issuer: 'https://sso.example', clientId: 'c' } }] }],
+          orgs: [
+            {
+              orgId,
+              org: { name: `Org ${orgId}` },
+              oidcIdps: [{ idpId, idp: { name: 'Corp', issuer: 'https://sso.example', clientId: 'c' } }],
+            },
+          ],
         },
       }),
     });
@@ -211,7 +222,9 @@ describe('DELETE /admin/identities/{id}/credentials/{type} (deleteIdentityCreden
     const res = await statusOf(kratos.deleteIdentityCredentials({ id, type: 'oidc', identifier: `${idpId}:${subject}` }));
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { reason: expect.stringContaining('identity provider link') } });
-    expect((await kratos.getIdentity({ id, includeCredential: ['oidc'] })).data.credentials?.oidc?.identifiers).toEqual([`${idpId}:${subject}`]);
+    expect((await kratos.getIdentity({ id, includeCredential: ['oidc'] })).data.credentials?.oidc?.identifiers).toEqual([
+      `${idpId}:${subject}`,
+    ]);
   });
 
   test('types idport does not hold are 404 (none set up); an unknown type and an unknown identity are 400 and 404', async () => {

@@ -38,7 +38,12 @@ export interface KratosIdentityDeps {
 /** Importer messages that mean "something with this id or name exists": Kratos answers 409. */
 const CONFLICTS = /IMPORT-(conflict|unique|other-org|duplicate)|DB-unique/;
 
-const failure = (status: 400 | 403 | 404 | 409, reason: string, notes: string[] = []): IdentityOutcome => ({ ok: false, status, reason, notes });
+const failure = (status: 400 | 403 | 404 | 409, reason: string, notes: string[] = []): IdentityOutcome => ({
+  ok: false,
+  status,
+  reason,
+  notes,
+});
 
 /**
  * Kratos' admin identity operations on idport's store. Writes go through the same importer

@@ -59,7 +59,12 @@ export function kratosRoutes(identities: KratosIdentities, scope: IdentityScope)
         if (q.has('page') || q.has('per_page'))
           throw new HttpError(400, 'page and per_page are not supported here; use page_size and page_token');
         const ids = q.getAll('ids').filter(Boolean);
-        const filters = [ids.length > 0, q.has('credentials_identifier'), q.has('preview_credentials_identifier_similar'), q.has('organization_id')];
+        const filters = [
+          ids.length > 0,
+          q.has('credentials_identifier'),
+          q.has('preview_credentials_identifier_similar'),
+          q.has('organization_id'),
+        ];
         if (filters.filter(Boolean).length > 1) throw new HttpError(400, 'You cannot combine multiple filters in this API');
         if (q.has('preview_credentials_identifier_similar'))
           throw new HttpError(400, 'preview_credentials_identifier_similar is not supported');
