@@ -1,7 +1,7 @@
 /**
  * `idport convert` and `idport import identities` run as processes (bin/idport.js), and the
- * `npm run idport --` and `npm run convert` spellings: files converted offline with what did not
- * convert printed, Kratos identity files imported into a running idport with failures named by
+ * `npm run idport --` and `npm run convert` spellings (and `npm run demo-data`'s flags): files
+ * converted offline with what did not convert printed, Kratos identity files imported into a running idport with failures named by
  * file and index, usage errors exit code 2.
  */
 import { execFile } from 'node:child_process';
@@ -131,4 +131,15 @@ test('import identities FILE…: Kratos files into a running idport; failures an
   expect(again.stderr).toMatch(/#0: 409 /);
   const noToken = await idport(['import', 'identities', a, '--url', app.url, '--token-file', join(dir, 'none.pat')]);
   expect(noToken).toMatchObject({ code: 2, stderr: expect.stringMatching(/^idport import identities: no token: /) });
+});
+
+test('npm run demo-data -- --help prints the usage; an unknown flag is exit 2; --out writes the sample file', async () => {
+  const help = await spawn('npm', ['run', '--silent', 'demo-data', '--', '--help']);
+  expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^usage: npm run demo-data/) });
+  const bogus = await spawn('npm', ['run', '--silent', 'demo-data', '--', '--bogus']);
+  expect(bogus.code).toBe(2);
+  expect(bogus.stderr).toMatch(/^demo-data: Unknown option '--bogus'/);
+  const out = join(dir, 'demo.json');
+  expect((await spawn('npm', ['run', '--silent', 'demo-data', '--', '--orgs', '2', '--users', '3', '--out', out])).code).toBe(0);
+  expect(JSON.parse(await readFile(out, 'utf8')).orgs).toHaveLength(2);
 });
