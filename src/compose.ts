@@ -150,8 +150,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const realmSettings = createRealmSettingsStore(db);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
     const onUnexpected = (m: string, cause: unknown) => log.error(m, cause);
+    const identityScope = createIdentityScope({ guard, directory });
     const realm = createRealmHandler({
       realms: createRealmAdmin({ importData: adminUseCases.importData, tx: resources, directory, realms: realmSettings }),
+      scope: identityScope,
       clientCredentials,
       authorize,
       maxBodyBytes: config.maxRequestBytes,
@@ -167,7 +169,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         clock,
         newId: () => randomUUID(),
       }),
-      scope: createIdentityScope({ guard, directory }),
+      scope: identityScope,
       authorize,
       maxBodyBytes: config.maxRequestBytes,
       onUnexpected,

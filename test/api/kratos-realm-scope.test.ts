@@ -153,3 +153,28 @@ describe('realm API, as an org role of org A (= realm A)', () => {
     expect((await call('/admin/realms/import', manager.token, { body: acmeRealm(realmA) })).status).toBe(403);
   });
 });
+
+describe('a realm user holding an instance-level role', () => {
+  test('org roles cannot change it through realm imports: users import answers it failed, a realm import is 403', async () => {
+    const [alice] = (await admin.listIdentities({ credentialsIdentifier: 'alice@acme.test' })).data;
+    expect(alice).toBeDefined();
+    const aliceId = alice?.id as string;
+    expect((await call('/admin/v1/members', app.token, { body: { userId: aliceId, roles: ['IAM_OWNER_VIEWER'] } })).status).toBe(200);
+    const changed = { ...acmeRealm(realmA).users[0], lastName: 'Changed' };
+
+    const merged = await call(`/admin/realms/${realmA}/users/import?mergeUsers=true`, manager.token, { body: { users: [changed] } });
+    expect(merged.status).toBe(200);
+    expect(merged.json).toMatchObject({
+      overwritten: 0,
+      failed: [{ type: 'human_user', id: aliceId, message: expect.stringContaining('instance-level role') }],
+    });
+    const realm = { ...acmeRealm(realmA), users: [changed, ...acmeRealm(realmA).users.slice(1)] };
+    const whole = await call('/admin/realms/import?overwrite=true', owner.token, { body: realm });
+    expect(whole.status).toBe(403);
+    expect(whole.json.errorMessage).toContain('instance-level role');
+    expect((await admin.getIdentity({ id: aliceId })).data.traits).toMatchObject({ name: { last: 'Liddell' } });
+
+    // An instance role changes it.
+    expect((await call('/admin/realms/import?overwrite=true', app.token, { body: realm })).json.status).toBe('updated');
+  });
+});

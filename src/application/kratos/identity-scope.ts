@@ -28,6 +28,12 @@ export function createIdentityScope(deps: { guard: TargetGuard; directory: Pick<
       else await deps.guard.mayActOn(p, id, permission);
     },
 
+    /** Users `p` may not change with `permission`: holders of instance roles, unless `p` acts instance-wide. */
+    async shielded(p: Principal, permission: string): Promise<Set<string>> {
+      if (hasPermission(p, permission)) return new Set();
+      return new Set((await deps.directory.iamMembers()).map((m) => m.userId));
+    },
+
     /**
      * What a list may show: every org for an instance role; otherwise the org asked for (or
      * the caller's own, or the first it has a role in), without holders of instance roles.
@@ -40,7 +46,7 @@ export function createIdentityScope(deps: { guard: TargetGuard; directory: Pick<
       if (orgId === undefined || !hasPermission(p, permission, orgId)) {
         throw permissionDenied('AUTH-permission', `missing permission ${permission} in organization ${orgId ?? ''}`.trim());
       }
-      return { orgId, hide: new Set((await deps.directory.iamMembers()).map((m) => m.userId)) };
+      return { orgId, hide: await this.shielded(p, permission) };
     },
   };
 }

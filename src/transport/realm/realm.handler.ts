@@ -1,5 +1,6 @@
 import type { Authorize } from '../../application/access/authorize.js';
 import { type ClientCredentials, OAuthError } from '../../application/access/client-credentials.js';
+import type { IdentityScope } from '../../application/kratos/identity-scope.js';
 import { REALM_PERMISSIONS, realmAccess } from '../../application/realm/realm-access.js';
 import type { RealmAdmin, RealmParts } from '../../application/realm/realm-admin.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
@@ -20,6 +21,8 @@ export { REALM_PERMISSIONS } from '../../application/realm/realm-access.js';
 
 export interface RealmHandlerOptions {
   realms: RealmAdmin;
+  /** Which users an org-level caller may not change (holders of instance roles). */
+  scope: Pick<IdentityScope, 'shielded'>;
   clientCredentials: ClientCredentials;
   authorize: Authorize;
   maxBodyBytes: number;
@@ -45,17 +48,22 @@ export function createRealmHandler(options: RealmHandlerOptions) {
       path: '/admin/realms/import',
       permission: REALM_PERMISSIONS.write,
       async run({ req, res, url, body, caller, signal }) {
-        const outcome = await options.realms.importRealm((await body()) ?? null, flag(url, 'overwrite'), signal, (orgId, exists) =>
-          realmAccess.mayImport(caller, orgId, exists),
+        const outcome = await options.realms.importRealm(
+          (await body()) ?? null,
+          flag(url, 'overwrite'),
+          signal,
+          (orgId, exists) => realmAccess.mayImport(caller, orgId, exists),
+          await options.scope.shielded(caller, REALM_PERMISSIONS.users),
         );
-        if (outcome.status === 'forbidden') throw forbidden(outcome.realm);
         const answer: JsonObject = {
           realm: outcome.realm,
           status: outcome.status,
           notes: outcome.notes,
           errors: outcome.problems as unknown as Json[],
         };
-        if (outcome.status === 'conflict') {
+        if (outcome.status === 'forbidden') {
+          sendJson(req, res, 403, { errorMessage: outcome.problems[0]?.message ?? `not permitted on realm ${outcome.realm}`, ...answer });
+        } else if (outcome.status === 'conflict') {
           sendJson(req, res, 409, {
             errorMessage: `Realm ${outcome.realm} exists with different content; use ?overwrite=true to replace it`,
             ...answer,
@@ -82,7 +90,8 @@ export function createRealmHandler(options: RealmHandlerOptions) {
         const nonEmpty = (v: Json | undefined) => (Array.isArray(v) ? v.length > 0 : isJsonObject(v) && Object.keys(v).length > 0);
         const definesConfig = isJsonObject(given) && (nonEmpty(given.clients) || nonEmpty(given.roles));
         if (!realmAccess.mayImportUsers(caller, realm, definesConfig)) throw forbidden(realm);
-        const out = await options.realms.importUsers(realm, given, flag(url, 'mergeUsers'), signal);
+        const shield = await options.scope.shielded(caller, REALM_PERMISSIONS.users);
+        const out = await options.realms.importUsers(realm, given, flag(url, 'mergeUsers'), signal, shield);
         if ('conflict' in out) throw new HttpError(409, out.conflict);
         sendJson(req, res, 200, partialImportResult(out.results, out.notes));
       },
