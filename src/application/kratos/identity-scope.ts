@@ -11,6 +11,12 @@ import type { DirectoryStore } from '../ports.js';
  * not found, as ZITADEL's org-filtered queries do, so its existence is not disclosed.
  */
 export function createIdentityScope(deps: { guard: TargetGuard; directory: Pick<DirectoryStore, 'getUser' | 'iamMembers'> }) {
+  /** Users `p` may not change with `permission`: holders of instance roles, unless `p` acts instance-wide. */
+  async function shielded(p: Principal, permission: string): Promise<Set<string>> {
+    if (hasPermission(p, permission)) return new Set();
+    return new Set((await deps.directory.iamMembers()).map((m) => m.userId));
+  }
+
   return {
     /** The permission in every org (an instance role). */
     instanceWide: (p: Principal, permission: string) => hasPermission(p, permission),
@@ -28,11 +34,7 @@ export function createIdentityScope(deps: { guard: TargetGuard; directory: Pick<
       else await deps.guard.mayActOn(p, id, permission);
     },
 
-    /** Users `p` may not change with `permission`: holders of instance roles, unless `p` acts instance-wide. */
-    async shielded(p: Principal, permission: string): Promise<Set<string>> {
-      if (hasPermission(p, permission)) return new Set();
-      return new Set((await deps.directory.iamMembers()).map((m) => m.userId));
-    },
+    shielded,
 
     /**
      * What a list may show: every org for an instance role; otherwise the org asked for (or
@@ -46,7 +48,7 @@ export function createIdentityScope(deps: { guard: TargetGuard; directory: Pick<
       if (orgId === undefined || !hasPermission(p, permission, orgId)) {
         throw permissionDenied('AUTH-permission', `missing permission ${permission} in organization ${orgId ?? ''}`.trim());
       }
-      return { orgId, hide: await this.shielded(p, permission) };
+      return { orgId, hide: await shielded(p, permission) };
     },
   };
 }
