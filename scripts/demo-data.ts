@@ -14,15 +14,38 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: process.env.IDPORT_URL ?? 'http://127.0.0.1:8080' },
-    'token-file': { type: 'string' },
-    orgs: { type: 'string', default: '3' },
-    users: { type: 'string', default: '50' },
-    out: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run demo-data [-- --url URL] [--token-file FILE] [--orgs 1-10] [--users N] [--out FILE]
+  Imports sample companies (users, a machine user, a project with roles, apps, grants, members)
+  into a running idport through POST /admin/v1/import. Re-running is safe.
+  --url         the instance (default: $IDPORT_URL, else http://127.0.0.1:8080)
+  --token-file  a PAT (default: $IDPORT_HOME/admin.pat; $IDPORT_TOKEN wins when set)
+  --orgs        how many companies (default 3, at most 10)
+  --users       human users per company (default 50)
+  --out         write the ExportData file here instead of importing it`;
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        url: { type: 'string', default: process.env.IDPORT_URL ?? 'http://127.0.0.1:8080' },
+        'token-file': { type: 'string' },
+        orgs: { type: 'string', default: '3' },
+        users: { type: 'string', default: '50' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // An unknown flag or a missing value: one line and the usage, exit 2 (not a stack trace).
+    console.error(`demo-data: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = parse();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Vandelay', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne'];
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Ken', 'Margaret', 'Linus', 'Radia', 'Donald', 'Frances', 'John'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Thompson', 'Hamilton', 'Torvalds', 'Perlman', 'Knuth', 'Allen'];

@@ -10,6 +10,7 @@ import { createMachineUserCommands } from './application/directory/machine-users
 import { createOrgQueries } from './application/directory/orgs.js';
 import { createExporter, createExportStreamer } from './application/export/export-data.js';
 import { createImporter } from './application/import/import-data.js';
+import { createIdentityScope } from './application/kratos/identity-scope.js';
 import { createKratosIdentities } from './application/kratos/kratos-identities.js';
 import type { Clock } from './application/ports.js';
 import { createReadiness, databaseReadiness } from './application/readiness.js';
@@ -189,8 +190,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const realmSettings = createRealmSettingsStore(db, sealed);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
     const onUnexpected = (m: string, cause: unknown) => log.error(m, cause);
+    const identityScope = createIdentityScope({ guard, directory });
     const realm = createRealmHandler({
       realms: createRealmAdmin({ importData: adminUseCases.importData, tx: resources, directory, realms: realmSettings }),
+      scope: identityScope,
       clientCredentials,
       authorize,
       maxBodyBytes: config.maxRequestBytes,
@@ -206,6 +209,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         clock,
         newId: () => randomUUID(),
       }),
+      scope: identityScope,
       authorize,
       maxBodyBytes: config.maxRequestBytes,
       onUnexpected,

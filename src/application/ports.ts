@@ -127,6 +127,8 @@ export interface DirectoryStore {
     page: { offset: number; limit: number; asc: boolean },
   ): Promise<{ total: number; items: PersonalAccessToken[] }>;
   removeToken(userId: string, tokenId: string): Promise<boolean>;
+  /** Removes every token carrying `scope` that expired at or before `now`; how many went. */
+  pruneExpiredTokens(scope: string, now: Date): Promise<number>;
 
   /** Every holder of instance-level roles (a short list: admins, not users). */
   iamMembers(): Promise<{ userId: string; roles: string[] }[]>;

@@ -32,19 +32,34 @@ export async function runConvert(argv: string[], io = { out: console.log, err: c
     io.err(`convert: need --from, --to (${FORMATS.join(', ')}) and IN OUT\n${USAGE}`);
     return 2;
   }
-  const [inPath, outPath] = positionals as [string, string];
+  const [input, output] = positionals as [string, string];
+  return convertFile({ from, to, input, output, org: values.org, orgName: values['org-name'] }, io);
+}
+
+export interface ConvertOptions {
+  from: Format;
+  to: Format;
+  input: string;
+  output: string;
+  org?: string | undefined;
+  orgName?: string | undefined;
+}
+
+/** Converts one file (also `idport convert`); each item that did not convert is printed. */
+export async function convertFile(opts: ConvertOptions, io = { out: console.log, err: console.error }): Promise<0 | 1 | 2> {
+  const { from, to } = opts;
   try {
-    const input = JSON.parse(await readFile(inPath, 'utf8')) as Json;
+    const input = JSON.parse(await readFile(opts.input, 'utf8')) as Json;
     const result = convertData(input, {
       from,
       to,
       mapping: parseKratosMapping(process.env.IDPORT_KRATOS_TRAITS, process.env.IDPORT_KRATOS_PROVIDERS),
-      ...(values.org ? { orgId: values.org } : {}),
-      ...(values['org-name'] ? { orgName: values['org-name'] } : {}),
+      ...(opts.org ? { orgId: opts.org } : {}),
+      ...(opts.orgName ? { orgName: opts.orgName } : {}),
     });
-    await writeFile(outPath, `${JSON.stringify(result.output, null, 2)}\n`);
+    await writeFile(opts.output, `${JSON.stringify(result.output, null, 2)}\n`);
     for (const p of result.problems) io.err(`not converted: ${p}`);
-    io.out(`converted ${result.converted} items from ${from} to ${to}: ${outPath}`);
+    io.out(`converted ${result.converted} items from ${from} to ${to}: ${opts.output}`);
     return result.problems.some((p) => p.includes('not converted:')) ? 1 : 0;
   } catch (e) {
     io.err(

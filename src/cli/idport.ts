@@ -3,11 +3,16 @@
  *   serve    run the server (what `npm start` runs)
  *   export   a running instance's orgs into an ExportData file
  *   import   an ExportData file into a running instance
+ *   import identities  Kratos identity files into a running instance (as `kratos import identities`)
+ *   convert  a ZITADEL, Kratos or realm file into another of the three, offline
  *   migrate  instance to instance, without a file (src/cli/migrate.ts)
  * Exit codes: 0 done, 1 done but some resources failed, 2 usage error or failed call.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Format } from '../application/convert/convert-files.js';
 import { CommandError, checkUrl, DEFAULT_URL, type ExitCode } from './endpoint-options.js';
+
+const stdio = { out: (m: string) => process.stdout.write(`${m}\n`), err: (m: string) => process.stderr.write(`${m}\n`) };
 
 const GO_DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/;
 const duration = (value: string) => {
@@ -38,6 +43,8 @@ export function createProgram(): Command {
   const program = new Command('idport')
     .description("Identity migration service speaking ZITADEL's admin export/import wire contract")
     .showHelpAfterError()
+    // Each command's flags are its own (needed for `import identities`, see there).
+    .enablePositionalOptions()
     // Usage errors are exit code 2, like every other failure a user can fix.
     .exitOverride((err) => {
       process.exit(err.exitCode === 0 ? 0 : 2);
@@ -74,15 +81,49 @@ export function createProgram(): Command {
       await run((signal) => runExport(flags, signal), 'export');
     });
 
-  endpoint(program.command('import'))
-    .description('import an ExportData file into a running instance over StreamImport, org by org; prints the report')
-    .argument('<file>', 'an ExportData file (admin DataOrgs: {"orgs":[…]})')
+  const importCommand = endpoint(program.command('import'))
+    .description(
+      'import an ExportData file into a running instance over StreamImport, org by org; prints the report (`import identities FILE…`: Kratos identity files)',
+    )
+    .argument('<file>', 'an ExportData file (admin DataOrgs: {"orgs":[…]}); a file named identities: ./identities')
     .addOption(new Option('--conflict-policy <policy>', 'a resource that exists with other content').choices(['fail', 'skip', 'overwrite']))
     .option('--dry-run', 'report what would happen, write nothing')
     .option('--timeout <duration>', 'server-side deadline (Go duration)', duration)
     .action(async (file: string, flags) => {
       const { runImport } = await import('./import.command.js');
       await run((signal) => runImport(file, flags, signal), 'import');
+    });
+
+  // `kratos import identities FILE…`'s counterpart: the files go to idport's Kratos API in batches.
+  // Positional options (here and on the program): flags after `identities` are its own, not
+  // those of `import`, which has the same ones.
+  importCommand.enablePositionalOptions();
+  endpoint(importCommand.command('identities'))
+    .description('import Kratos identity files (one identity, an array, or a batch patch body each) through PATCH /admin/identities')
+    .argument('<files...>', 'Kratos identity files')
+    .action(async (files: string[], flags: { url: string; tokenFile?: string }) => {
+      const [{ readToken }, { importIdentityFiles }] = await Promise.all([
+        import('./endpoint-options.js'),
+        import('./import-identities.js'),
+      ]);
+      await run(async () => importIdentityFiles({ endpoint: flags.url, token: await readToken(flags) }, files, stdio), 'import identities');
+    });
+
+  const format = (flag: string, what: string) => new Option(flag, what).choices(['zitadel', 'kratos', 'realm']).makeOptionMandatory();
+  program
+    .command('convert')
+    .description(
+      'convert an export file offline (no server); prints what did not convert. Kratos: IDPORT_KRATOS_TRAITS, IDPORT_KRATOS_PROVIDERS',
+    )
+    .addOption(format('--from <format>', 'what IN is: a ZITADEL ExportData file, Kratos identities, or a realm export'))
+    .addOption(format('--to <format>', 'what OUT becomes'))
+    .option('--org <id>', 'the ZITADEL org Kratos identities without organization_id go to (default: a new id)')
+    .option('--org-name <name>', "that org's name (default: kratos)")
+    .argument('<in>', 'the file to convert')
+    .argument('<out>', 'where to write the result')
+    .action(async (input: string, output: string, flags: { from: Format; to: Format; org?: string; orgName?: string }) => {
+      const { convertFile } = await import('./convert.js');
+      await run(() => convertFile({ ...flags, input, output }, stdio), 'convert');
     });
 
   program

@@ -8,7 +8,7 @@ const USAGE = `usage: import-identities --endpoint URL [--token-file FILE] FILE.
   Imports Kratos identity files (one identity, an array, or a batch patch body each) through
   PATCH /admin/identities, as \`kratos import identities\` does. Token: --token-file or IDPORT_TOKEN.`;
 
-type Io = { out(m: string): void; err(m: string): void };
+export type Io = { out(m: string): void; err(m: string): void };
 
 interface PatchAnswer {
   action?: string;
@@ -72,18 +72,40 @@ export async function runImportIdentities(argv: string[], io: Io = { out: consol
     io.err(`import identities: need --endpoint and at least one FILE\n${USAGE}`);
     return 2;
   }
+  let token: string | undefined;
+  try {
+    token = values['token-file'] ? (await readFile(values['token-file'], 'utf8')).trim() : process.env.IDPORT_TOKEN;
+  } catch (e) {
+    io.err(`import identities: ${(e as Error).message}`);
+    return 2;
+  }
+  if (!token) {
+    io.err('import identities: no token: pass --token-file or set IDPORT_TOKEN');
+    return 2;
+  }
+  return importIdentityFiles({ endpoint: values.endpoint, token }, files, io);
+}
+
+/**
+ * Sends each file's identities to PATCH /admin/identities in batches within Kratos' limits
+ * (also `idport import identities`). Every identity not imported, and everything not carried,
+ * is printed with its file and index.
+ */
+export async function importIdentityFiles(
+  target: { endpoint: string; token: string },
+  files: readonly string[],
+  io: Io,
+): Promise<0 | 1 | 2> {
   let failed = 0;
   let imported = 0;
   try {
-    const token = values['token-file'] ? (await readFile(values['token-file'], 'utf8')).trim() : process.env.IDPORT_TOKEN;
-    if (!token) throw new Error('no token: pass --token-file or set IDPORT_TOKEN');
     for (const file of files) {
       const identities = identitiesOf(JSON.parse(await readFile(file, 'utf8')));
       let offset = 0;
       for (const batch of batches(identities)) {
-        const res = await fetch(new URL('/admin/identities', values.endpoint), {
+        const res = await fetch(new URL('/admin/identities', target.endpoint), {
           method: 'PATCH',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ identities: batch.map((create) => ({ create })) }),
         });
         const body = (await res.json()) as { identities?: PatchAnswer[]; error?: { reason?: string } };
@@ -102,7 +124,10 @@ export async function runImportIdentities(argv: string[], io: Io = { out: consol
       }
     }
   } catch (e) {
-    io.err(`import identities: ${(e as Error).message}`);
+    // fetch names only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is its cause.
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause ? `: ${cause.code ?? cause.message ?? ''}` : '';
+    io.err(`import identities: ${(e as Error).message}${why}`);
     return 2;
   }
   io.out(`imported ${imported} identities, ${failed} failed`);

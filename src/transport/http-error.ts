@@ -3,6 +3,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** More about the failure where the protocol has room for it (Kratos' `error.message`). */
+    readonly detail?: string,
   ) {
     super(message);
   }

@@ -203,6 +203,34 @@ test('client credentials: a short-lived token honouring the realm’s accessToke
   ).toBe(400);
 });
 
+test('expired client-credentials tokens are pruned at the next grant; personal access tokens stay listed', async () => {
+  const userName = `pruned-${Math.random().toString(36).slice(2, 8)}`;
+  const user = await call('/management/v1/users/machine', { body: { userName, name: 'Pruned' } });
+  const userId = user.json.userId as string;
+  const secret = (await call(`/management/v1/users/${userId}/secret`, { method: 'PUT', body: {} })).json.clientSecret as string;
+  const soon = new Date(Date.now() + 60_000).toISOString();
+  expect((await call(`/management/v1/users/${userId}/pats`, { body: { expirationDate: soon } })).status).toBe(200);
+  const grant = async () =>
+    (
+      await call('/realms/acme/protocol/openid-connect/token', {
+        form: { grant_type: 'client_credentials', client_id: userName, client_secret: secret },
+      })
+    ).json.access_token as string;
+  const tokens = async () => (await call(`/management/v1/users/${userId}/pats/_search`, { body: {} })).json.result as unknown[];
+  await grant();
+  await grant();
+  expect(await tokens()).toHaveLength(3);
+  // Past the realm's 120 s (and the PAT's 60 s): the next grant removes the two stale tokens only.
+  clock.advance(121_000);
+  try {
+    const fresh = await grant();
+    expect(await tokens()).toHaveLength(2);
+    expect((await call('/admin/realms/acme/roles/export', { token: fresh })).status).toBe(403);
+  } finally {
+    clock.reset();
+  }
+});
+
 test('Keycloak hash families: pbkdf2-sha256 and argon2 credentials import and export as they came', async () => {
   const argon = {
     type: 'password',

@@ -8,8 +8,12 @@ export interface AccessRequest {
   authorization: string | null;
   /** The permission the called method declares. */
   permission: string;
-  /** For org-scoped methods: the org named by `x-zitadel-orgid`, or null for the default org. */
-  orgScope: { requestedOrgId: string | null } | null;
+  /**
+   * For org-scoped methods: the org named by `x-zitadel-orgid`, or null for the default org.
+   * `'any'`: the permission in the instance or in at least one org; the caller then checks each
+   * target's org itself (the Kratos and realm APIs, whose targets name their org).
+   */
+  orgScope: { requestedOrgId: string | null } | 'any' | null;
 }
 
 export interface Access {
@@ -28,6 +32,13 @@ export function createAuthorizer(deps: { directory: DirectoryStore; clock: Clock
     if (req.permission === PUBLIC) return { principal: null, orgId: null };
     const principal = await authenticate(req.authorization);
     let orgId: string | null = null;
+    if (req.orgScope === 'any') {
+      const inSomeOrg = [...principal.orgRoles.keys()].some((org) => hasPermission(principal, req.permission, org));
+      if (!inSomeOrg && !hasPermission(principal, req.permission)) {
+        throw permissionDenied('AUTH-permission', `missing permission ${req.permission}`);
+      }
+      return { principal, orgId: null };
+    }
     if (req.orgScope) {
       orgId = req.orgScope.requestedOrgId ?? (await deps.directory.getInstance())?.defaultOrgId ?? null;
       if (orgId === null) throw permissionDenied('AUTH-no-org', 'no organisation context');

@@ -10,6 +10,13 @@ import type { Clock, DirectoryStore, MachineSecretStore, RealmSettingsStore } fr
  */
 export const DEFAULT_ACCESS_TOKEN_LIFESPAN_S = 300;
 
+/**
+ * The scope that marks a token as issued by the client-credentials grant (beside `openid`), so
+ * expired ones can be pruned without touching personal access tokens, which ZITADEL keeps
+ * listed after they expire.
+ */
+export const CLIENT_CREDENTIALS_SCOPE = 'urn:idport:grant:client_credentials';
+
 /** OAuth 2.0 token endpoint errors (RFC 6749 §5.2); `status` is the HTTP status to answer. */
 export class OAuthError extends Error {
   constructor(
@@ -22,7 +29,7 @@ export class OAuthError extends Error {
 }
 
 export interface ClientCredentialsDeps {
-  directory: Pick<DirectoryStore, 'getUser' | 'addToken' | 'getInstance' | 'getOrg'>;
+  directory: Pick<DirectoryStore, 'getUser' | 'addToken' | 'getInstance' | 'getOrg' | 'pruneExpiredTokens'>;
   secrets: MachineSecretStore;
   realms: RealmSettingsStore;
   clock: Clock;
@@ -71,10 +78,14 @@ export function createClientCredentials(deps: ClientCredentialsDeps) {
           : DEFAULT_ACCESS_TOKEN_LIFESPAN_S;
       const now = deps.clock.now();
       const { token, hash } = newAccessToken();
+      const expiresAt = new Date(now.getTime() + lifespan * 1000);
       await deps.directory.addToken(
-        { id: newId(), userId: match.user.id, expiresAt: new Date(now.getTime() + lifespan * 1000), scopes: ['openid'], createdAt: now },
+        { id: newId(), userId: match.user.id, expiresAt, scopes: ['openid', CLIENT_CREDENTIALS_SCOPE], createdAt: now },
         hash,
       );
+      // Each grant clears the expired ones, so the store holds at most the tokens issued within
+      // one lifespan (a seeding script asks for a new token per run; none would ever be removed).
+      await deps.directory.pruneExpiredTokens(CLIENT_CREDENTIALS_SCOPE, now);
       return { accessToken: token, expiresIn: lifespan };
     },
   };

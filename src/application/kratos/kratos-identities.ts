@@ -6,7 +6,8 @@ import { type ConvertedIdentity, idpIdOf, kratosToZitadel } from '../convert/kra
 import type { KratosMapping } from '../convert/kratos-traits.js';
 import type { ImportCommand } from '../import/import-data.js';
 import type { ImportReport, ItemResult } from '../import/import-report.js';
-import type { Clock, DirectoryStore, HumanUserReader, ResourceTransactions } from '../ports.js';
+import type { Clock, DirectoryStore, HumanUserReader, ResourceTransactions, StoredHumanUser } from '../ports.js';
+import { mergeCredentials, patchIdentityDocument, removeCredential } from './identity-patch.js';
 
 /**
  * Kratos' batch limits (ory/kratos `identity/handler.go`: BatchPatchIdentitiesLimit = 1000,
@@ -18,7 +19,10 @@ export const KRATOS_BATCH_LIMITS = { identities: 1000, plaintextPasswords: 200 }
 /** One identity's outcome: its id, or Kratos' error status and reason. */
 export type IdentityOutcome =
   | { ok: true; id: string; notes: string[] }
-  | { ok: false; status: 400 | 404 | 409; reason: string; notes: string[] };
+  | { ok: false; status: 400 | 403 | 404 | 409; reason: string; notes: string[]; detail?: string };
+
+/** Every credential type idport holds, configs included (what PUT and PATCH work on). */
+const ALL_CREDENTIALS: ReadonlySet<string> = new Set(['password', 'oidc', 'totp']);
 
 export interface KratosIdentityDeps {
   importData(cmd: ImportCommand): Promise<ImportReport>;
@@ -34,7 +38,12 @@ export interface KratosIdentityDeps {
 /** Importer messages that mean "something with this id or name exists": Kratos answers 409. */
 const CONFLICTS = /IMPORT-(conflict|unique|other-org|duplicate)|DB-unique/;
 
-const failure = (status: 400 | 404 | 409, reason: string, notes: string[] = []): IdentityOutcome => ({ ok: false, status, reason, notes });
+const failure = (status: 400 | 403 | 404 | 409, reason: string, notes: string[] = []): IdentityOutcome => ({
+  ok: false,
+  status,
+  reason,
+  notes,
+});
 
 /**
  * Kratos' admin identity operations on idport's store. Writes go through the same importer
@@ -125,6 +134,15 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
     return outcomes;
   }
 
+  /** Writes a whole Kratos identity document over the stored user, in the org it lives in. */
+  async function save(stored: StoredHumanUser, doc: JsonObject, signal: AbortSignal): Promise<IdentityOutcome> {
+    // An organization_id kept from Kratos names the same org; the user does not move.
+    const converted = convert(doc, stored.orgId, await existingIdps([doc], stored.orgId, signal));
+    if (!('humanUser' in converted)) return converted;
+    converted.orgId = stored.orgId;
+    return (await write([converted], 'overwrite', signal))[0] ?? failure(400, 'identity was not updated');
+  }
+
   async function view(id: string, include: ReadonlySet<string>): Promise<JsonObject | undefined> {
     const user = await deps.users.get(id, include.has('password') || include.has('totp'));
     return user ? zitadelToKratos(user, deps.mapping, include) : undefined;
@@ -132,7 +150,11 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
 
   return {
     /** POST and PATCH /admin/identities: outcomes in the order of `bodies`. */
-    async create(bodies: readonly Json[], signal: AbortSignal): Promise<IdentityOutcome[]> {
+    async create(
+      bodies: readonly Json[],
+      signal: AbortSignal,
+      mayWriteIn: (orgId: string) => boolean = () => true,
+    ): Promise<IdentityOutcome[]> {
       if (bodies.length > KRATOS_BATCH_LIMITS.identities) {
         throw invalidArgument(
           'KRATOS-batch-limit',
@@ -156,6 +178,10 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
       for (const [index, c] of converted.entries()) {
         if (!('humanUser' in c)) {
           outcomes[index] = c;
+          continue;
+        }
+        if (!mayWriteIn(c.orgId)) {
+          outcomes[index] = failure(403, `creating identities in organization ${c.orgId} is not permitted`, c.notes);
           continue;
         }
         if (!orgExists.has(c.orgId)) orgExists.set(c.orgId, (await deps.directory.getOrg(c.orgId)) !== undefined);
@@ -184,14 +210,20 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
     /** GET /admin/identities/{id}. */
     get: view,
 
-    /** GET /admin/identities: one page in id order, and whether more follow. */
+    /**
+     * GET /admin/identities: one page in id order, without the `hide` ids (users the caller may
+     * not see), and the id the next page starts after (absent on the last page).
+     */
     async list(
-      query: { pageSize: number; afterId?: string; orgId?: string; ids?: string[]; identifier?: string },
+      query: { pageSize: number; afterId?: string; orgId?: string; ids?: string[]; identifier?: string; hide?: ReadonlySet<string> },
       include: ReadonlySet<string>,
-    ): Promise<{ items: JsonObject[]; more: boolean }> {
-      const { pageSize, ...filter } = query;
+    ): Promise<{ items: JsonObject[]; nextAfter?: string }> {
+      const { pageSize, hide, ...filter } = query;
       const users = await deps.users.list({ ...filter, limit: pageSize + 1 }, include.has('password') || include.has('totp'));
-      return { items: users.slice(0, pageSize).map((u) => zitadelToKratos(u, deps.mapping, include)), more: users.length > pageSize };
+      const page = users.slice(0, pageSize);
+      const items = page.filter((u) => !hide?.has(u.id)).map((u) => zitadelToKratos(u, deps.mapping, include));
+      const last = page.at(-1)?.id;
+      return { items, ...(users.length > pageSize && last !== undefined ? { nextAfter: last } : {}) };
     },
 
     /**
@@ -208,7 +240,7 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
         }
       }
       if (body.state === undefined || body.state === '') return failure(400, 'state is required');
-      const current = zitadelToKratos(stored, deps.mapping, new Set(['password', 'oidc', 'totp']));
+      const current = zitadelToKratos(stored, deps.mapping, ALL_CREDENTIALS);
       const merged: JsonObject = {
         ...current,
         schema_id: body.schema_id ?? null,
@@ -222,11 +254,32 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
       if (body.state !== current.state) merged.state_changed_at = deps.clock.now().toISOString();
       if (body.external_id !== undefined) merged.external_id = body.external_id;
       if (body.region !== undefined) merged.region = body.region;
-      // The org is the one the user lives in; an organization_id kept from Kratos names the same.
-      const converted = convert(merged, stored.orgId, await existingIdps([merged], stored.orgId, signal));
-      if (!('humanUser' in converted)) return converted;
-      converted.orgId = stored.orgId;
-      return (await write([converted], 'overwrite', signal))[0] ?? failure(400, 'identity was not updated');
+      return save(stored, merged, signal);
+    },
+
+    /** PATCH /admin/identities/{id}: an RFC 6902 patch of the identity, credentials' configs included. */
+    async patch(id: string, body: Json | undefined, signal: AbortSignal): Promise<IdentityOutcome> {
+      const stored = await deps.users.get(id, true);
+      if (!stored) return failure(404, `identity ${id} does not exist`);
+      const current = zitadelToKratos(stored, deps.mapping, ALL_CREDENTIALS);
+      const patched = patchIdentityDocument(current, body, deps.clock.now());
+      if (!patched.ok) return { ...failure(400, patched.reason), ...(patched.detail ? { detail: patched.detail } : {}) };
+      return save(stored, { ...patched.identity, updated_at: deps.clock.now().toISOString() }, signal);
+    },
+
+    /** DELETE /admin/identities/{id}/credentials/{type}. */
+    async removeCredential(id: string, type: string, identifier: string, signal: AbortSignal): Promise<IdentityOutcome> {
+      const stored = await deps.users.get(id, true);
+      if (!stored) return failure(404, `identity ${id} does not exist`);
+      const current = zitadelToKratos(stored, deps.mapping, ALL_CREDENTIALS);
+      const removed = removeCredential(current, type, identifier);
+      if (!removed.ok) return failure(removed.status, removed.reason);
+      // A provider that became a user link is an IdP link in idport, which this API does not remove.
+      const subject = identifier.slice(identifier.indexOf(':') + 1);
+      if (type === 'oidc' && stored.links.some((l) => l.providedUserId === subject)) {
+        return failure(400, `oidc credential ${identifier} is an identity provider link in idport; it cannot be deleted through this API`);
+      }
+      return save(stored, { ...removed.identity, updated_at: deps.clock.now().toISOString() }, signal);
     },
 
     /** DELETE /admin/identities/{id}. */
@@ -239,20 +292,3 @@ export function createKratosIdentities(deps: KratosIdentityDeps) {
 }
 
 export type KratosIdentities = ReturnType<typeof createKratosIdentities>;
-
-function mergeCredentials(current: Json | undefined, given: Json | undefined): JsonObject {
-  const out: JsonObject = isJsonObject(current) ? { ...current } : {};
-  if (!isJsonObject(given)) return out;
-  for (const [type, cred] of Object.entries(given)) {
-    if (type !== 'oidc' || !isJsonObject(out.oidc) || !isJsonObject(cred)) {
-      out[type] = cred;
-      continue;
-    }
-    const before = isJsonObject(out.oidc.config) && Array.isArray(out.oidc.config.providers) ? out.oidc.config.providers : [];
-    const added = isJsonObject(cred.config) && Array.isArray(cred.config.providers) ? cred.config.providers : [];
-    const key = (p: Json) => (isJsonObject(p) ? `${String(p.provider)}:${String(p.subject)}` : '');
-    const providers = [...before, ...added.filter((p) => !before.some((b) => key(b) === key(p)))];
-    out.oidc = { ...out.oidc, config: { ...(isJsonObject(out.oidc.config) ? out.oidc.config : {}), providers } };
-  }
-  return out;
-}

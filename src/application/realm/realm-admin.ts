@@ -26,7 +26,9 @@ export interface RealmProblem {
 export type RealmImportOutcome =
   | { status: 'created' | 'updated' | 'unchanged'; realm: string; notes: string[]; problems: RealmProblem[] }
   /** conflict: the realm exists with other content; clash: a new realm collides with other data. */
-  | { status: 'conflict' | 'clash' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] };
+  | { status: 'conflict' | 'clash' | 'invalid'; realm: string; notes: string[]; problems: RealmProblem[] }
+  /** The caller may not import this realm (a new one needs instance rights, an existing one the org's). */
+  | { status: 'forbidden'; realm: string; notes: string[]; problems: RealmProblem[] };
 
 const KINDS = ['project', 'project_role', 'oidc_app', 'api_app', 'human_user', 'user_metadata', 'user_grant', 'user_link'] as const;
 const FIELDS: Record<(typeof KINDS)[number], keyof OrgResources> = {
@@ -78,8 +80,20 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
     return out;
   }
 
-  async function run(dataOrg: JsonObject, policy: ImportCommand['conflictPolicy'], dryRun: boolean, signal: AbortSignal) {
-    return (await deps.importData({ source: { kind: 'inline', orgs: [dataOrg] }, conflictPolicy: policy, dryRun, signal })).results;
+  /**
+   * Imports one org's data; users in `shield` (holders of instance roles, for an org-level
+   * caller) are left out with everything naming them, and answer as failed.
+   */
+  async function run(
+    dataOrg: JsonObject,
+    policy: ImportCommand['conflictPolicy'],
+    dryRun: boolean,
+    signal: AbortSignal,
+    shield: ReadonlySet<string> = new Set(),
+  ): Promise<ItemResult[]> {
+    const { kept, refused } = withoutShielded(dataOrg, shield);
+    const results = (await deps.importData({ source: { kind: 'inline', orgs: [kept] }, conflictPolicy: policy, dryRun, signal })).results;
+    return [...results, ...refused];
   }
 
   return {
@@ -95,14 +109,28 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
      * identical (so seeding is idempotent), refused when different unless `overwrite`. Checked
      * whole first (a dry run): a realm with invalid parts writes nothing.
      */
-    async importRealm(body: Json, overwrite: boolean, signal: AbortSignal): Promise<RealmImportOutcome> {
+    async importRealm(
+      body: Json,
+      overwrite: boolean,
+      signal: AbortSignal,
+      may: (orgId: string, exists: boolean) => boolean = () => true,
+      shield: ReadonlySet<string> = new Set(),
+    ): Promise<RealmImportOutcome> {
       const converted = realmToZitadel(body);
       const { orgId, settings, notes } = converted;
       const exists = (await deps.directory.getOrg(orgId)) !== undefined;
+      // Before any look at the content: whether it differs is not the caller's to learn.
+      if (!may(orgId, exists)) return { status: 'forbidden', realm: orgId, notes: [], problems: [] };
       const dataOrg: JsonObject = exists
         ? converted.dataOrg
         : { ...converted.dataOrg, org: { name: stringAt(settings, 'realm') || orgId } };
       const dry = await run(dataOrg, 'fail', true, signal);
+      // A realm is one unit: one that would change a shielded user is refused whole.
+      const touched = dry.filter((r) => r.outcome !== 'unchanged' && shield.has(userOf(r)));
+      if (touched.length > 0) {
+        const problems = touched.map((r) => ({ type: r.type, id: r.id, message: shieldedMessage(userOf(r)) }));
+        return { status: 'forbidden', realm: orgId, notes, problems };
+      }
       const problems = problemsOf(dry);
       const invalid = problems.filter((p) => !isConflict(p));
       if (invalid.length) return { status: 'invalid', realm: orgId, notes, problems: invalid };
@@ -126,7 +154,7 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
      * a client that exists already is a conflict (nothing written); roles that mappings name but
      * nobody defined are created.
      */
-    async importUsers(realm: string, body: Json, mergeUsers: boolean, signal: AbortSignal) {
+    async importUsers(realm: string, body: Json, mergeUsers: boolean, signal: AbortSignal, shield: ReadonlySet<string> = new Set()) {
       const current = await read(realm, false, signal);
       const part: JsonObject = Array.isArray(body) ? { users: body } : isJsonObject(body) ? body : {};
       const clients = Array.isArray(part.clients) ? part.clients.filter(isJsonObject) : [];
@@ -148,7 +176,7 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
       }
       const name = stringAt(current.settings ?? {}, 'realm') || realm;
       const converted = realmToZitadel({ ...part, realm: name }, { orgId: realm, knownRealmRoles, knownClientRoles });
-      const results = await run(converted.dataOrg, mergeUsers ? 'overwrite' : 'skip', false, signal);
+      const results = await run(converted.dataOrg, mergeUsers ? 'overwrite' : 'skip', false, signal, shield);
 
       // Clients and role definitions the body brought join the kept representations.
       const settings: JsonObject = { ...(current.settings ?? { realm: name }) };
@@ -170,3 +198,35 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
 }
 
 export type RealmAdmin = ReturnType<typeof createRealmAdmin>;
+
+/** The user a result is about (user metadata names it as `id`). */
+const userOf = (r: ItemResult) => stringAt(r.item, r.type === 'user_metadata' ? 'id' : 'userId');
+
+const shieldedMessage = (id: string) =>
+  `user ${id} holds an instance-level role: an org-level role cannot change it (AUTH-target-instance)`;
+
+/** Kinds that name a user, and the field that does (user metadata names it as `id`). */
+const USER_FIELDS: Record<string, string> = { humanUsers: 'userId', userMetadata: 'id', userGrants: 'userId', userLinks: 'userId' };
+
+function withoutShielded(dataOrg: JsonObject, shield: ReadonlySet<string>): { kept: JsonObject; refused: ItemResult[] } {
+  if (shield.size === 0) return { kept: dataOrg, refused: [] };
+  const kept: JsonObject = { ...dataOrg };
+  const refused: ItemResult[] = [];
+  for (const [field, key] of Object.entries(USER_FIELDS)) {
+    const items = Array.isArray(dataOrg[field]) ? (dataOrg[field] as Json[]).filter(isJsonObject) : [];
+    kept[field] = items.filter((i) => !shield.has(stringAt(i, key)));
+    if (field !== 'humanUsers') continue;
+    for (const u of items.filter((i) => shield.has(stringAt(i, 'userId')))) {
+      const id = stringAt(u, 'userId');
+      refused.push({
+        orgId: stringAt(dataOrg, 'orgId'),
+        type: 'human_user',
+        id,
+        outcome: 'failed',
+        message: shieldedMessage(id),
+        item: { userId: id },
+      });
+    }
+  }
+  return { kept, refused };
+}

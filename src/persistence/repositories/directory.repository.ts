@@ -119,6 +119,19 @@ export function createDirectoryRepository(em: EntityManager): DirectoryStore {
       return (await em.nativeDelete(Pat, { id: tokenId, user: userId })) > 0;
     },
 
+    async pruneExpiredTokens(scope, now) {
+      // jsonb containment: the scopes array holds `scope` (the table has no column for the kind).
+      const result = await em
+        .getConnection()
+        .execute<{ affectedRows: number }>(
+          'delete from "pat" where "expires_at" <= ? and "scopes" @> ?::jsonb',
+          [now, JSON.stringify([scope])],
+          'run',
+          em.getTransactionContext(),
+        );
+      return result.affectedRows;
+    },
+
     async iamMembers() {
       const rows = await em.find(Member, { scope: 'iam', scopeId: IAM_SCOPE_ID }, { populate: [] });
       return rows.map((m) => ({ userId: m.user.id, roles: m.roles }));

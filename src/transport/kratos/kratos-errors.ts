@@ -19,12 +19,15 @@ const HERODOT: Record<number, { status: string; message: string }> = {
 };
 
 /** The inner error object (as a batch item's `error` carries it). */
-export function kratosError(code: number, reason: string, id?: string): JsonObject {
+export function kratosError(code: number, reason: string, id?: string, detail?: string): JsonObject {
   const known = HERODOT[code] ?? { status: 'Error', message: reason };
-  const error: JsonObject = { code, status: known.status, reason, message: known.message };
+  // herodot's WithError replaces the fixed message with the underlying error's text.
+  const error: JsonObject = { code, status: known.status, reason, message: detail ?? known.message };
   if (id) error.id = id;
   return error;
 }
 
 /** The `errorGeneric` response body. */
-export const kratosErrorBody = (code: number, reason: string, id?: string): JsonObject => ({ error: kratosError(code, reason, id) });
+export const kratosErrorBody = (code: number, reason: string, id?: string, detail?: string): JsonObject => ({
+  error: kratosError(code, reason, id, detail),
+});

@@ -1,22 +1,28 @@
 import type { Authorize } from '../../application/access/authorize.js';
 import { type ClientCredentials, OAuthError } from '../../application/access/client-credentials.js';
+import type { IdentityScope } from '../../application/kratos/identity-scope.js';
+import { REALM_PERMISSIONS, realmAccess } from '../../application/realm/realm-access.js';
 import type { RealmAdmin, RealmParts } from '../../application/realm/realm-admin.js';
-import { isDomainError } from '../../domain/errors.js';
-import type { Json, JsonObject } from '../../domain/json.js';
+import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import type { Principal } from '../../domain/permissions.js';
 import { HttpError } from '../http-error.js';
-import { BodyError, HTTP_STATUS, matchPath, readJson, readRaw, requestSignal, sendJson } from '../json-http.js';
+import { matchPath, readRaw, requestSignal, sendJson } from '../json-http.js';
+import { callOf, faultOf, findRoute, type JsonRoute } from '../json-routes.js';
 import type { NodeServerRequest, NodeServerResponse } from '../node-types.js';
 import { partialImportResult } from './realm-responses.js';
 
 /**
  * The realm API, Keycloak-style (keycloak/keycloak admin REST: `{"errorMessage": …}` errors,
  * partial-import results), and the realm token endpoint's client-credentials grant, so realm
- * seeding scripts (curl + a bearer token) run against idport. Authorisation comes before the body.
+ * seeding scripts (curl + a bearer token) run against idport. A caller needs the route's
+ * permission somewhere before the body is read, then on the realm's org (realm-access.ts).
  */
-export const REALM_PERMISSIONS = { read: 'iam.read', write: 'iam.write', users: 'user.write', secrets: 'user.secret.read' } as const;
+export { REALM_PERMISSIONS } from '../../application/realm/realm-access.js';
 
 export interface RealmHandlerOptions {
   realms: RealmAdmin;
+  /** Which users an org-level caller may not change (holders of instance roles). */
+  scope: Pick<IdentityScope, 'shielded'>;
   clientCredentials: ClientCredentials;
   authorize: Authorize;
   maxBodyBytes: number;
@@ -31,72 +37,102 @@ const EXPORTS: Record<string, RealmParts> = {
 };
 
 const flag = (url: URL, name: string) => url.searchParams.get(name) === 'true';
+const forbidden = (realm: string) => new HttpError(403, `not permitted on realm ${realm}`);
+
+type RealmRoute = JsonRoute<{ caller: Principal; signal: AbortSignal }> & { permission: string };
 
 export function createRealmHandler(options: RealmHandlerOptions) {
-  const auth = (req: NodeServerRequest, permission: string) =>
-    options.authorize({ authorization: req.headers.authorization ?? null, permission, orgScope: null });
+  const routes: RealmRoute[] = [
+    {
+      verb: 'POST',
+      path: '/admin/realms/import',
+      permission: REALM_PERMISSIONS.write,
+      async run({ req, res, url, body, caller, signal }) {
+        const outcome = await options.realms.importRealm(
+          (await body()) ?? null,
+          flag(url, 'overwrite'),
+          signal,
+          (orgId, exists) => realmAccess.mayImport(caller, orgId, exists),
+          await options.scope.shielded(caller, REALM_PERMISSIONS.users),
+        );
+        const answer: JsonObject = {
+          realm: outcome.realm,
+          status: outcome.status,
+          notes: outcome.notes,
+          errors: outcome.problems as unknown as Json[],
+        };
+        if (outcome.status === 'forbidden') {
+          sendJson(req, res, 403, { errorMessage: outcome.problems[0]?.message ?? `not permitted on realm ${outcome.realm}`, ...answer });
+        } else if (outcome.status === 'conflict') {
+          sendJson(req, res, 409, {
+            errorMessage: `Realm ${outcome.realm} exists with different content; use ?overwrite=true to replace it`,
+            ...answer,
+          });
+        } else if (outcome.status === 'clash') {
+          sendJson(req, res, 409, {
+            errorMessage: `Realm ${outcome.realm} conflicts with existing data: ${outcome.problems[0]?.message}`,
+            ...answer,
+          });
+        } else if (outcome.status === 'invalid') {
+          sendJson(req, res, 400, { errorMessage: `Realm ${outcome.realm} is invalid; nothing was imported`, ...answer });
+        } else {
+          sendJson(req, res, outcome.status === 'created' ? 201 : 200, answer);
+        }
+      },
+    },
+    {
+      verb: 'POST',
+      path: '/admin/realms/{realm}/users/import',
+      permission: REALM_PERMISSIONS.users,
+      async run({ req, res, url, vars, body, caller, signal }) {
+        const realm = vars.realm ?? '';
+        const given = (await body()) ?? null;
+        const nonEmpty = (v: Json | undefined) => (Array.isArray(v) ? v.length > 0 : isJsonObject(v) && Object.keys(v).length > 0);
+        const definesConfig = isJsonObject(given) && (nonEmpty(given.clients) || nonEmpty(given.roles));
+        if (!realmAccess.mayImportUsers(caller, realm, definesConfig)) throw forbidden(realm);
+        const shield = await options.scope.shielded(caller, REALM_PERMISSIONS.users);
+        const out = await options.realms.importUsers(realm, given, flag(url, 'mergeUsers'), signal, shield);
+        if ('conflict' in out) throw new HttpError(409, out.conflict);
+        sendJson(req, res, 200, partialImportResult(out.results, out.notes));
+      },
+    },
+    ...Object.entries(EXPORTS).map(
+      ([suffix, parts]): RealmRoute => ({
+        verb: 'GET',
+        path: `/admin/realms/{realm}/${suffix}`,
+        permission: parts.users && !parts.roles ? 'user.read' : REALM_PERMISSIONS.read,
+        async run({ req, res, url, vars, caller, signal }) {
+          const realmId = vars.realm ?? '';
+          // Hashes only when asked for, and only for callers who may read secrets.
+          const withHashes = flag(url, 'exportHashes');
+          if (!realmAccess.mayExport(caller, realmId, parts, withHashes)) throw forbidden(realmId);
+          const realm = await options.realms.exportRealm(realmId, parts, withHashes, signal);
+          const answer: JsonObject =
+            suffix === 'export'
+              ? realm
+              : {
+                  realm: realm.realm ?? null,
+                  ...Object.fromEntries(Object.entries(realm).filter(([k]) => k in parts && parts[k as keyof RealmParts])),
+                };
+          sendJson(req, res, 200, answer);
+        },
+      }),
+    ),
+  ];
 
   async function serveAdmin(req: NodeServerRequest, res: NodeServerResponse, url: URL, verb: string): Promise<void> {
-    const signal = requestSignal(res);
-    if (verb === 'POST' && url.pathname === '/admin/realms/import') {
-      await auth(req, REALM_PERMISSIONS.write);
-      const outcome = await options.realms.importRealm((await readJson(req, options.maxBodyBytes)) ?? null, flag(url, 'overwrite'), signal);
-      const body: JsonObject = {
-        realm: outcome.realm,
-        status: outcome.status,
-        notes: outcome.notes,
-        errors: outcome.problems as unknown as Json[],
-      };
-      if (outcome.status === 'conflict') {
-        sendJson(req, res, 409, {
-          errorMessage: `Realm ${outcome.realm} exists with different content; use ?overwrite=true to replace it`,
-          ...body,
-        });
-      } else if (outcome.status === 'clash') {
-        sendJson(req, res, 409, {
-          errorMessage: `Realm ${outcome.realm} conflicts with existing data: ${outcome.problems[0]?.message}`,
-          ...body,
-        });
-      } else if (outcome.status === 'invalid') {
-        sendJson(req, res, 400, { errorMessage: `Realm ${outcome.realm} is invalid; nothing was imported`, ...body });
-      } else {
-        sendJson(req, res, outcome.status === 'created' ? 201 : 200, body);
-      }
-      return;
-    }
-    const usersImport = matchPath('/admin/realms/{realm}/users/import', url.pathname);
-    if (verb === 'POST' && usersImport) {
-      await auth(req, REALM_PERMISSIONS.users);
-      const out = await options.realms.importUsers(
-        usersImport.realm ?? '',
-        (await readJson(req, options.maxBodyBytes)) ?? null,
-        flag(url, 'mergeUsers'),
-        signal,
-      );
-      if ('conflict' in out) throw new HttpError(409, out.conflict);
-      sendJson(req, res, 200, partialImportResult(out.results, out.notes));
-      return;
-    }
-    for (const [suffix, parts] of Object.entries(EXPORTS)) {
-      const m = matchPath(`/admin/realms/{realm}/${suffix}`, url.pathname);
-      if (!m) continue;
-      if (verb !== 'GET') throw new HttpError(405, 'Method Not Allowed');
-      await auth(req, REALM_PERMISSIONS.read);
-      // Hashes only when asked for, and only for callers who may read secrets.
-      const withHashes = flag(url, 'exportHashes');
-      if (withHashes) await auth(req, REALM_PERMISSIONS.secrets);
-      const realm = await options.realms.exportRealm(m.realm ?? '', parts, withHashes, signal);
-      const body: JsonObject =
-        suffix === 'export'
-          ? realm
-          : {
-              realm: realm.realm ?? null,
-              ...Object.fromEntries(Object.entries(realm).filter(([k]) => k in parts && parts[k as keyof RealmParts])),
-            };
-      sendJson(req, res, 200, body);
-      return;
-    }
-    throw new HttpError(404, 'Not Found');
+    const found = findRoute(routes, verb, url.pathname);
+    if (!('route' in found)) throw 'methodNotAllowed' in found ? new HttpError(405, 'Method Not Allowed') : new HttpError(404, 'Not Found');
+    const access = await options.authorize({
+      authorization: req.headers.authorization ?? null,
+      permission: found.route.permission,
+      orgScope: 'any',
+    });
+    await found.route.run({
+      ...callOf(req, res, found.vars, options.maxBodyBytes),
+      caller: access.principal as Principal,
+      signal: requestSignal(res),
+    });
   }
 
   async function serveToken(req: NodeServerRequest, res: NodeServerResponse, realm: string): Promise<void> {
@@ -156,11 +192,9 @@ export function createRealmHandler(options: RealmHandlerOptions) {
         sendJson(req, res, e.status, { error: e.error, error_description: e.message }, { 'cache-control': 'no-store' });
         return true;
       }
-      const status = e instanceof HttpError || e instanceof BodyError ? e.status : isDomainError(e) ? HTTP_STATUS[e.kind] : 500;
-      const message =
-        e instanceof HttpError || e instanceof BodyError || (isDomainError(e) && status < 500) ? (e as Error).message : 'unknown_error';
-      if (status >= 500) options.onUnexpected(`${verb} ${url.pathname} failed`, e);
-      sendJson(req, res, status, { errorMessage: message });
+      const fault = faultOf(e);
+      if (fault.internal) options.onUnexpected(`${verb} ${url.pathname} failed`, e);
+      sendJson(req, res, fault.status, { errorMessage: fault.internal ? 'unknown_error' : fault.message });
     }
     return true;
   };
