@@ -6,6 +6,7 @@
 import { copyValue, fromCopyText } from '../../bench/copy-rows.js';
 import { fasterCopy, figures, ratio, resultFileName, runCase } from '../../bench/results.js';
 import { newRunId, scratchName } from '../../bench/scratch-db.js';
+import { serverEnvironment } from '../../bench/server-process.js';
 
 describe('ratio', () => {
   test('with the same rows on both sides it is reference time over subject time', () => {
@@ -111,4 +112,20 @@ describe('scratch databases', () => {
 test('result file names sort by time and say the size and the mode', () => {
   expect(resultFileName(new Date('2026-12-02T00:52:41.409Z'), 50000, true)).toBe('2026-12-02T00-52-41-409Z-50000-quick.json');
   expect(resultFileName(new Date('2026-12-02T00:52:41.409Z'), 1000000, false)).toBe('2026-12-02T00-52-41-409Z-1000000.json');
+});
+
+describe('serverEnvironment', () => {
+  const parent = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test', PATH: '/bin', NODE_OPTIONS: '--inspect' };
+
+  test('a case without a database of its own runs on the embedded one, not the bench server', () => {
+    const env = serverEnvironment(parent, { IDPORT_DATA_DIR: '/tmp/x' }, '/tmp/home');
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env).toMatchObject({ PATH: '/bin', IDPORT_DATA_DIR: '/tmp/x', IDPORT_HOME: '/tmp/home', NODE_OPTIONS: '' });
+  });
+
+  test('a case that names its database gets that one', () => {
+    expect(serverEnvironment(parent, { DATABASE_URL: 'postgresql://h/idport_bench_ab_main' }, '/h').DATABASE_URL).toBe(
+      'postgresql://h/idport_bench_ab_main',
+    );
+  });
 });
