@@ -5,13 +5,21 @@ export interface DatasetSize {
   orgs: number;
   usersPerOrg: number;
   projectsPerOrg: number;
+  /** Human users carry a plaintext `password` (hashed by the import) instead of a bcrypt hash. */
+  plaintextPasswords?: boolean;
 }
 
 export interface Dataset {
   size: DatasetSize;
   /** Rows each org puts into the database, by table (what COPY writes and export reads). */
   rowsPerOrg: Record<string, number>;
-  totalRows: number;
+  /** Database rows in all tables, `user_secret` included: what the COPY reference writes. */
+  tableRows: number;
+  /**
+   * Resources in the export file: each org head, every list entry and every setting object.
+   * The one row count every rows/s figure uses (`user_secret` rows are part of their user).
+   */
+  resources: number;
   /** DataOrg JSON objects (admin.v1 shape), one org at a time: never all in memory. */
   orgs(): Generator<Record<string, unknown>>;
 }
@@ -26,7 +34,7 @@ const HASH_POOL = 256;
  * OIDC + API apps, org members and project members.
  */
 export function createDataset(size: DatasetSize): Dataset {
-  const hashes = Array.from({ length: HASH_POOL }, (_v, i) => bcrypt.hashSync(`password-${i}`, 4));
+  const hashes = size.plaintextPasswords ? [] : Array.from({ length: HASH_POOL }, (_v, i) => bcrypt.hashSync(`password-${i}`, 4));
   const machines = Math.max(1, Math.floor(size.usersPerOrg / 100));
   const humans = size.usersPerOrg - machines;
   const members = Math.min(10, humans);
@@ -42,7 +50,8 @@ export function createDataset(size: DatasetSize): Dataset {
     member: members + size.projectsPerOrg,
     org_setting: 2,
   };
-  const totalRows = Object.values(rowsPerOrg).reduce((a, b) => a + b, 0) * size.orgs;
+  const tableRows = Object.values(rowsPerOrg).reduce((a, b) => a + b, 0) * size.orgs;
+  const resources = tableRows - (rowsPerOrg.user_secret as number) * size.orgs;
 
   function* orgs(): Generator<Record<string, unknown>> {
     for (let o = 0; o < size.orgs; o++) {
@@ -60,7 +69,7 @@ export function createDataset(size: DatasetSize): Dataset {
           profile: { firstName: `First${u}`, lastName: `Last${u}`, displayName: `User ${u}`, preferredLanguage: 'en' },
           email: { email: `user${u}@org${o}.example`, isEmailVerified: true },
           phone: { phone: `+4179${String(u).padStart(7, '0')}` },
-          hashedPassword: { value: hashes[u % HASH_POOL] },
+          ...(size.plaintextPasswords ? { password: `Bench-password-${u}!` } : { hashedPassword: { value: hashes[u % HASH_POOL] } }),
         },
         state: 'USER_STATE_ACTIVE',
       }));
@@ -99,5 +108,5 @@ export function createDataset(size: DatasetSize): Dataset {
       };
     }
   }
-  return { size, rowsPerOrg, totalRows, orgs };
+  return { size, rowsPerOrg, tableRows, resources, orgs };
 }

@@ -13,20 +13,30 @@ export interface ServerProcess {
 }
 
 /**
+ * The server's environment: the bench's own, minus DATABASE_URL (the server the bench creates
+ * its databases on), plus the case's. A case names its database itself; one that names none
+ * (PGlite) must get the embedded database, never the DATABASE_URL server's maintenance one.
+ */
+export function serverEnvironment(parent: NodeJS.ProcessEnv, env: Record<string, string>, home: string): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _server, ...inherited } = parent;
+  return {
+    ...inherited,
+    NODE_OPTIONS: parent.BENCH_SERVER_NODE_OPTIONS ?? '',
+    IDPORT_HOME: home,
+    IDPORT_PORT: '0',
+    IDPORT_HOST: '127.0.0.1',
+    IDPORT_LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
+/**
  * Starts `src/main.ts` as its own process, so its memory is measured alone.
  * BENCH_SERVER_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles it.
  */
 export async function startServer(env: Record<string, string>, home: string): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
-      IDPORT_HOME: home,
-      IDPORT_PORT: '0',
-      IDPORT_HOST: '127.0.0.1',
-      IDPORT_LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: serverEnvironment(process.env, env, home),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
