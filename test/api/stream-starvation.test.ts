@@ -81,8 +81,11 @@ test('unread streams hold no more than the export connections; ListOrgs answers;
     if (held !== undefined) expect(held).toBeLessThanOrEqual(2);
 
     // Released without any client reading: no transaction is left open (on PGlite, ListOrgs
-    // answering at all showed the one session was given back).
+    // answering at all showed the one session was given back), and the streams that got no
+    // export connection have ended (pool 4 − reserve 2 on PostgreSQL; one on PGlite).
     while (((await openTransactions()) ?? 0) > 0) await pause();
+    const slots = held === undefined ? 1 : 2;
+    while ((await inFlight()) > slots) await pause();
 
     // Every stream ended by itself; reading now shows how: the idle ones DEADLINE_EXCEEDED after
     // the messages that were in flight, the rest RESOURCE_EXHAUSTED without any.
