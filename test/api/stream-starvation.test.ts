@@ -80,15 +80,22 @@ test('unread streams hold no more than the export connections; ListOrgs answers;
     // At most pool − reserve connections went to exports (the test database's pool is 4).
     if (held !== undefined) expect(held).toBeLessThanOrEqual(2);
 
-    // Released without any client reading: no transaction is left open (on PGlite, ListOrgs
-    // answering at all showed the one session was given back).
-    while (((await openTransactions()) ?? 0) > 0) await pause();
+    // Released without any client reading: no transaction is left open, and the streams that
+    // got no export connection have ended (pool 4 − reserve 2). On PGlite, ListOrgs answering
+    // at all showed the one session was given back.
+    if (held !== undefined) {
+      while (((await openTransactions()) ?? 0) > 0) await pause();
+      while ((await inFlight()) > 2) await pause();
+    }
 
     // Every stream ended by itself; reading now shows how: the idle ones DEADLINE_EXCEEDED after
-    // the messages that were in flight, the rest RESOURCE_EXHAUSTED without any.
+    // the messages that were in flight, the rest RESOURCE_EXHAUSTED without any. On PGlite a
+    // stream whose authentication queued behind a held snapshot may only start now, and is read
+    // to its end.
     const ends = await Promise.all(streams.map((s) => s.finish()));
     const statuses = new Set(ends.map((e) => e.status));
-    expect([...statuses].filter((s) => s !== 'deadline_exceeded' && s !== 'resource_exhausted')).toEqual([]);
+    const allowed = ['deadline_exceeded', 'resource_exhausted', ...(held === undefined ? ['ok'] : [])];
+    expect([...statuses].filter((s) => !allowed.includes(s))).toEqual([]);
     expect(statuses.has('deadline_exceeded')).toBe(true);
     for (const end of ends) if (end.status === 'deadline_exceeded') expect(end.messages).toBeGreaterThan(0);
 
