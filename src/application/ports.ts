@@ -1,5 +1,5 @@
 import type { JsonObject } from '../domain/json.js';
-import type { Ref } from '../domain/resources/kinds.js';
+import type { Ref, ResourceType } from '../domain/resources/kinds.js';
 
 /**
  * Interfaces the use cases need. Adapters in persistence/ and blob/ implement them; only
@@ -179,13 +179,13 @@ export interface ResourceWriter {
    */
   existingRefs(refs: readonly Ref[]): Promise<Set<string>>;
   /** The stored resources that have the same key as any of `items`. */
-  findExisting(kind: string, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;
+  findExisting(kind: ResourceType, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;
   /**
    * Inserts many rows at once. Rows that collide with a unique rule (a taken user name, a
    * verified domain of another org) are not inserted; their indexes in `rows` are returned.
    */
   insert(
-    kind: string,
+    kind: ResourceType,
     orgId: string,
     rows: readonly StoredResource[],
     options?: {
@@ -194,7 +194,7 @@ export interface ResourceWriter {
     },
   ): Promise<{ conflicts: number[] }>;
   /** Replaces the stored resource with the same key. */
-  replace(kind: string, orgId: string, row: StoredResource): Promise<void>;
+  replace(kind: ResourceType, orgId: string, row: StoredResource): Promise<void>;
   /** The user-name uniqueness scope of an org, given its (already written) domain policy. */
   userNameScope(orgId: string): Promise<string>;
   /** Runs `work` in a savepoint: if it throws, only its writes are rolled back. */
@@ -212,7 +212,8 @@ export interface ResourceReader {
   orgIds(): Promise<string[]>;
   /**
    * Streams one kind of one org, in key order, as stored JSON text (canonical proto-JSON);
-   * secrets only when asked for.
+   * secrets only when asked for. `kind` is a ResourceType; it stays a string here because
+   * test doubles wrap this method with plain strings, and the adapter refuses any other.
    */
   read(kind: string, orgId: string, secrets: { passwords: boolean; otp: boolean }): AsyncIterable<ExportRow>;
 }

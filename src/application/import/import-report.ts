@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../domain/json.js';
+import type { ResourceType } from '../../domain/resources/kinds.js';
 
 /** What happened to one resource of an import. */
 export type Outcome = 'created' | 'unchanged' | 'updated' | 'skipped' | 'failed';
@@ -6,7 +7,7 @@ export type Outcome = 'created' | 'unchanged' | 'updated' | 'skipped' | 'failed'
 export interface ItemResult {
   orgId: string;
   /** ImportDataError.type, e.g. "human_user". */
-  type: string;
+  type: ResourceType;
   /** ZITADEL's composite id, e.g. "projectId_roleKey". */
   id: string;
   outcome: Outcome;

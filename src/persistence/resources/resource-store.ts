@@ -1,65 +1,19 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import { CompiledQuery } from 'kysely';
 import type { ResourceReader, ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
-import type { Ref } from '../../domain/resources/kinds.js';
+import type { Ref, RefKind, ResourceType } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
-import { translateDbError } from '../repositories/db-errors.js';
-import { REF_TABLES, RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
+import { q, query, recordType, rowOf, tableOf, whereSql } from './resource-sql.js';
+import { REF_TABLES, RESOURCE_TABLES, type RowContext } from './resource-tables.js';
 
 /** Rows fetched per round trip when exporting. */
 const PAGE = 2000;
-const SECRET_KINDS = new Set(['human_user']);
-
-function tableOf(kind: string): ResourceTable {
-  const t = RESOURCE_TABLES[kind];
-  if (!t) throw new Error(`no table for resource kind ${kind}`);
-  return t;
-}
-
-const q = (name: string) => `"${name}"`;
-const recordType = (t: ResourceTable, names: string[]) =>
-  names.map((n) => `${q(n)} ${t.columns.find((c) => c.name === n)?.type ?? 'text'}`).join(', ');
-const whereSql = (t: ResourceTable, alias: string) =>
-  Object.entries(t.where).map(([col, value]) => `${alias}.${q(col)} = '${value.replace(/'/g, "''")}'`);
-
-function rowOf(t: ResourceTable, item: JsonObject, orgId: string, ctx: RowContext): Record<string, unknown> {
-  return Object.fromEntries(t.columns.map((c) => [c.name, c.value(item, orgId, ctx)]));
-}
+const SECRET_KINDS: ReadonlySet<string> = new Set(['human_user'] satisfies ResourceType[]);
 
 function secretsOf(row: { password_hash?: string | null; otp_secret?: string | null }): UserSecrets {
   return { passwordHash: row.password_hash ?? null, otpSecret: row.otp_secret ?? null };
-}
-
-/**
- * Runs one statement in the EntityManager's transaction with real bind parameters ($1, $2…),
- * then yields one event-loop turn.
- * - MikroORM's `execute` inlines parameters as escaped literals; for a thousand rows in one
- *   JSON parameter that cost more CPU than the insert itself (measured with `npm run bench`).
- * - PGlite executes queries on this thread and settles them as microtasks, so without the turn
- *   an import or export of thousands of statements starves every macrotask: the request's
- *   `timeout` timer, client disconnects and all other requests. On PostgreSQL it costs
- *   microseconds.
- */
-async function query<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const ctx = em.getTransactionContext<{ executeQuery(q: CompiledQuery): Promise<{ rows: unknown[] }> }>();
-  if (!ctx) throw new Error('resource SQL must run inside a transaction');
-  let rows: T[];
-  try {
-    rows = (await ctx.executeQuery(CompiledQuery.raw(sql, params))).rows as T[];
-  } catch (e) {
-    throw translateDbError(
-      em
-        .getPlatform()
-        .getExceptionConverter()
-        .convertException(e as Error),
-      'resource',
-    );
-  }
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  return rows;
 }
 
 /** First key of idport's advisory locks (any constant; "1D" for idport). */
@@ -92,7 +46,7 @@ function createWriter(em: EntityManager): ResourceWriter {
   }
 
   /** The domain policy decides the user-name scope: writing it makes the cached one stale. */
-  function forgetContextOn(kind: string, orgId: string) {
+  function forgetContextOn(kind: ResourceType, orgId: string) {
     if (kind === 'domain_policy') ctxCache.delete(orgId);
   }
 
@@ -105,7 +59,7 @@ function createWriter(em: EntityManager): ResourceWriter {
     return ctx;
   }
 
-  async function writeSecrets(kind: string, ids: string[], secrets: UserSecrets[]) {
+  async function writeSecrets(kind: ResourceType, ids: string[], secrets: UserSecrets[]) {
     if (!SECRET_KINDS.has(kind) || ids.length === 0) return;
     const rows = ids.map((id, i) => ({
       user_id: id,
@@ -123,14 +77,13 @@ function createWriter(em: EntityManager): ResourceWriter {
   const writer: ResourceWriter = {
     async existingRefs(refs: readonly Ref[]) {
       const found = new Set<string>();
-      const byKind = new Map<string, Set<string>>();
+      const byKind = new Map<RefKind, Set<string>>();
       for (const r of refs) {
         if (!byKind.has(r.kind)) byKind.set(r.kind, new Set());
         byKind.get(r.kind)?.add(r.id);
       }
       for (const [kind, ids] of byKind) {
         const t = REF_TABLES[kind];
-        if (!t) continue;
         const rows = await run<{ id: string; org: string }>(
           `select ${t.idExpr} as id, ${t.orgExpr} as org from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text($1::jsonb))`,
           [JSON.stringify([...ids])],
