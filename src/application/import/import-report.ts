@@ -23,3 +23,27 @@ export interface ImportReport {
 }
 
 export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';
+
+/**
+ * What committed so far, counted as outcomes go to the sink: small enough for a deadline
+ * error's details, whatever the size of the import.
+ */
+export class ImportTally {
+  committed = 0;
+  failed = 0;
+  readonly committedByType: Record<string, number> = {};
+
+  count(r: ItemResult): void {
+    if (!isSuccess(r)) {
+      this.failed++;
+      return;
+    }
+    this.committed++;
+    this.committedByType[r.type] = (this.committedByType[r.type] ?? 0) + 1;
+  }
+
+  /** The counts a deadline error carries. */
+  counts(): { committed: number; failed: number } {
+    return { committed: this.committed, failed: this.failed };
+  }
+}

@@ -14,7 +14,7 @@ import type { ExportPart } from '../../application/export/export-parts.js';
 import type { ConflictPolicy } from '../../application/import/import-data.js';
 import type { ImportReport, Outcome as ReportOutcome } from '../../application/import/import-report.js';
 import type { JsonObject } from '../../domain/json.js';
-import { type ImportLimits, importSource } from '../admin/import.handler.js';
+import { importSource } from '../admin/import.handler.js';
 import { importResponse } from '../admin/import-response.js';
 import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
@@ -84,15 +84,12 @@ async function* wholeOrgs(first: StreamImportRequest, rest: AsyncIterator<Stream
   if (current) yield toJson(DataOrgSchema, current) as JsonObject;
 }
 
-export function createMigrationHandlers(
-  uc: Pick<AdminUseCases, 'importData' | 'streamExport'>,
-  limits: ImportLimits,
-): ServiceImpl<typeof MigrationService> {
+export function createMigrationHandlers(uc: Pick<AdminUseCases, 'importData' | 'streamExport'>): ServiceImpl<typeof MigrationService> {
   return {
     async importData(req, ctx: HandlerContext) {
       const inner = req.request ?? create(ImportDataRequestSchema);
       const report = await uc.importData({
-        source: importSource(inner, limits),
+        source: importSource(inner),
         ...options(req.options),
         signal: callSignal(ctx, inner.timeout),
       });
