@@ -18,8 +18,13 @@ export interface ItemResult {
 }
 
 export interface ImportReport {
-  results: ItemResult[];
   dryRun: boolean;
+  /** How many resources ended in each outcome. */
+  counts: Readonly<Record<Outcome, number>>;
+  /** Every resource's outcome in order, expanded one at a time from the packed report (packed-results.ts). */
+  each(): Iterable<ItemResult>;
+  /** The same as one array, built when read: for small imports (the Kratos and realm APIs). */
+  readonly results: ItemResult[];
 }
 
 export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';

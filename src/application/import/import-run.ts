@@ -7,6 +7,7 @@ import type { ImportCommand, ImportDeps } from './import-data.js';
 import { ImportTally, type ItemResult } from './import-report.js';
 import { readOrgs } from './import-source.js';
 import { OrgSession } from './org-session.js';
+import type { PackedResults } from './packed-results.js';
 import { addsToExistingOrg, LATER_PASSES, laterPart, orgHead, orgIdProblem, type Pass, stepsOf } from './plan.js';
 import { mergeRefs, type RefStates } from './references.js';
 
@@ -20,7 +21,7 @@ const ANALYZE_AFTER = 10_000;
 /** What one org's pass left behind once its transaction is done. */
 interface PassOutcome {
   orgId: string;
-  results: ItemResult[];
+  results: PackedResults;
   provides: RefStates;
   fresh: boolean;
 }
@@ -111,7 +112,7 @@ export class ImportRun {
         session.markPresent(ORG_KIND, head);
       } else {
         await session.importStep({ kind: ORG_KIND, items: [head] });
-        session.fresh = session.results.some((r) => r.type === 'org' && r.outcome === 'created');
+        session.fresh = session.createdOrg;
       }
     }
     for (const step of stepsOf(org, pass)) {
@@ -134,7 +135,7 @@ export class ImportRun {
   }
 
   private async analyzeNowAndThen(outcome: PassOutcome): Promise<void> {
-    for (const r of outcome.results) if (r.outcome === 'created') this.sinceAnalyze++;
+    this.sinceAnalyze += outcome.results.counts.created;
     if (this.sinceAnalyze < ANALYZE_AFTER) return;
     await this.deps.tx.analyze();
     this.sinceAnalyze = 0;

@@ -6,6 +6,7 @@ import { type BatchContext, CHUNK, insertAll, replaceAll, type WriteOutcomes } f
 import { type Candidate, errorText, hashPasswords, prepareAll, type Reject, sameAs } from './candidates.js';
 import { type ConflictPolicy, decide, type StoredState } from './decide.js';
 import type { ItemResult } from './import-report.js';
+import { PackedResults } from './packed-results.js';
 import type { Step } from './plan.js';
 import { KnownRefs, referenceProblems, refKey } from './references.js';
 
@@ -23,7 +24,9 @@ export interface SessionContext {
  * ends in `results`; what it makes present (or fails to) is kept in `refs` for dependents.
  */
 export class OrgSession {
-  readonly results: ItemResult[] = [];
+  readonly results = new PackedResults();
+  /** Whether this pass created the org (its first pass, in an import that makes it). */
+  createdOrg = false;
   readonly refs: KnownRefs;
   /**
    * The org was created by this import, so none of its resources can exist yet: lookups for
@@ -65,7 +68,8 @@ export class OrgSession {
     // Only the naming fields are kept: a million-user report must not hold every user.
     const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: pickPaths(c.item, kind.summary) };
     if (message !== undefined) result.message = message;
-    this.results.push(result);
+    this.results.add(result);
+    if (kind.type === 'org' && outcome === 'created') this.createdOrg = true;
     const why = !present && (outcome === 'failed' || outcome === 'skipped') ? `${kind.type} ${c.id} was not imported` : undefined;
     this.refs.provide(kind, c.item, this.orgId, why);
   }

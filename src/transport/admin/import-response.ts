@@ -48,7 +48,7 @@ const SUCCESS_LISTS: Readonly<Record<ResourceType, Entry | null>> = {
 export function importResponse(report: ImportReport): ImportDataResponse {
   const orgs = new Map<string, Record<string, (string | PbJsonObject)[]>>();
   const errors = [];
-  for (const r of report.results) {
+  for (const r of report.each()) {
     if (!isSuccess(r)) {
       const message = r.outcome === 'skipped' ? `skipped: ${r.message ?? ''}` : (r.message ?? 'failed');
       errors.push(create(ImportDataErrorSchema, { type: r.type, id: r.id, message }));
