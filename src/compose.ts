@@ -44,6 +44,7 @@ import { privateDir, writeSecretFile } from './secure-files.js';
 import { shutdown } from './shutdown.js';
 import { StartupError } from './startup-error.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
+import { createImportFileCodec } from './transport/codec/data-org.js';
 import { secretFieldPaths } from './transport/codec/secret-paths.js';
 import { withCors } from './transport/cors.js';
 import { createDrain } from './transport/drain.js';
@@ -183,9 +184,13 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       iamMembers: createIamMemberCommands({ directory, guard }),
       exportData: createExporter({ tx: resources, blobs }),
       streamExport: createExportStreamer({ tx: resources, idleTimeoutMs: config.streamIdleTimeoutMs }),
-      importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
+      importData: createImporter({
+        tx: resources,
+        blobs,
+        codec: createImportFileCodec({ maxOrgBytes: config.maxImportOrgBytes }),
+        hasher: createPasswordHasher(config.passwordHash),
+      }),
     };
-    const importLimits = { maxOrgBytes: config.maxImportOrgBytes };
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db, sealed);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
@@ -215,8 +220,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       onUnexpected,
     });
     const handler = createHttpHandler({
-      admin: createAdminHandlers(adminUseCases, importLimits),
-      ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases, importLimits) } : {}),
+      admin: createAdminHandlers(adminUseCases),
+      ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases) } : {}),
       management: createManagementHandlers({
         machineUsers: createMachineUserCommands({ directory, guard }),
         accessTokens: createAccessTokenCommands({ directory, clock, guard }),

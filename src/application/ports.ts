@@ -1,8 +1,10 @@
 import type { JsonObject } from '../domain/json.js';
-import type { Ref } from '../domain/resources/kinds.js';
+import type { Ref, ResourceType } from '../domain/resources/kinds.js';
+import type { UserSummary } from './directory-ports.js';
+import type { ItemResult } from './import/import-report.js';
 
 /**
- * Interfaces the use cases need. Adapters in persistence/ and blob/ implement them; only
+ * Interfaces the use cases need. Adapters in persistence/, blob/ and transport/codec implement them; only
  * compose.ts wires them together.
  */
 
@@ -57,97 +59,8 @@ export interface BlobStorage {
   read(target: BlobTarget, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
-export type UserType = 'human' | 'machine';
-
-export interface UserSummary {
-  id: string;
-  orgId: string;
-  type: UserType;
-  userName: string;
-  state: string;
-}
-
-export interface OrgSummary {
-  id: string;
-  name: string;
-  state: string;
-  primaryDomain: string;
-  createdAt: Date;
-  changedAt: Date;
-}
-
-export interface PersonalAccessToken {
-  id: string;
-  userId: string;
-  expiresAt: Date;
-  scopes: string[];
-  createdAt: Date;
-}
-
-export interface NewMachineUser {
-  id: string;
-  orgId: string;
-  userName: string;
-  name: string;
-  description: string;
-  accessTokenType: string;
-}
-
-/** A text condition as ZITADEL's TextQueryMethod expresses it. */
-export interface TextMatch {
-  value: string;
-  method: 'equals' | 'startsWith' | 'contains' | 'endsWith';
-  ignoreCase: boolean;
-}
-
-export interface OrgFilter {
-  name?: TextMatch;
-  domain?: TextMatch;
-  idEquals?: string;
-  state?: string;
-  offset: number;
-  limit: number;
-  asc: boolean;
-}
-
-/** The instance's identity and access records (users, tokens, memberships, orgs). */
-export interface DirectoryStore {
-  findTokenByHash(tokenHash: string): Promise<{ token: PersonalAccessToken; user: UserSummary } | undefined>;
-  rolesOf(userId: string): Promise<{ iam: string[]; orgs: Map<string, string[]> }>;
-
-  getUser(userId: string): Promise<UserSummary | undefined>;
-  /** Throws AlreadyExists when the id or (scoped) user name is taken. */
-  addMachineUser(user: NewMachineUser): Promise<void>;
-  /** Removes the user with its tokens, secrets and memberships. */
-  removeUser(userId: string): Promise<boolean>;
-
-  addToken(token: PersonalAccessToken, tokenHash: string): Promise<void>;
-  listTokens(
-    userId: string,
-    page: { offset: number; limit: number; asc: boolean },
-  ): Promise<{ total: number; items: PersonalAccessToken[] }>;
-  removeToken(userId: string, tokenId: string): Promise<boolean>;
-  /** Removes every token carrying `scope` that expired at or before `now`; how many went. */
-  pruneExpiredTokens(scope: string, now: Date): Promise<number>;
-
-  /** Every holder of instance-level roles (a short list: admins, not users). */
-  iamMembers(): Promise<{ userId: string; roles: string[] }[]>;
-  /** Sets (replaces) the user's instance-level roles. */
-  setIamMember(userId: string, roles: string[]): Promise<'created' | 'updated'>;
-  setOrgMember(orgId: string, userId: string, roles: string[]): Promise<void>;
-
-  getOrg(orgId: string): Promise<OrgSummary | undefined>;
-  createOrg(org: { id: string; name: string }): Promise<void>;
-  listOrgs(filter: OrgFilter): Promise<{ total: number; items: OrgSummary[] }>;
-
-  getInstance(): Promise<{ defaultOrgId: string; adminUserId: string } | undefined>;
-  saveInstance(instance: { defaultOrgId: string; adminUserId: string }): Promise<void>;
-}
-
-/** Runs work atomically; nested calls become savepoints. */
-export interface UnitOfWork {
-  transactional<T>(work: (stores: { directory: DirectoryStore }) => Promise<T>): Promise<T>;
-}
+/** The directory's ports (users, tokens, memberships, orgs), kept in their own file for size. */
+export type * from './directory-ports.js';
 
 export interface Clock {
   now(): Date;
@@ -181,13 +94,13 @@ export interface ResourceWriter {
    */
   existingRefs(refs: readonly Ref[]): Promise<Set<string>>;
   /** The stored resources that have the same key as any of `items`. */
-  findExisting(kind: string, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;
+  findExisting(kind: ResourceType, orgId: string, items: readonly JsonObject[]): Promise<StoredResource[]>;
   /**
    * Inserts many rows at once. Rows that collide with a unique rule (a taken user name, a
    * verified domain of another org) are not inserted; their indexes in `rows` are returned.
    */
   insert(
-    kind: string,
+    kind: ResourceType,
     orgId: string,
     rows: readonly StoredResource[],
     options?: {
@@ -196,7 +109,7 @@ export interface ResourceWriter {
     },
   ): Promise<{ conflicts: number[] }>;
   /** Replaces the stored resource with the same key. */
-  replace(kind: string, orgId: string, row: StoredResource): Promise<void>;
+  replace(kind: ResourceType, orgId: string, row: StoredResource): Promise<void>;
   /** The user-name uniqueness scope of an org, given its (already written) domain policy. */
   userNameScope(orgId: string): Promise<string>;
   /** Runs `work` in a savepoint: if it throws, only its writes are rolled back. */
@@ -214,7 +127,8 @@ export interface ResourceReader {
   orgIds(): Promise<string[]>;
   /**
    * Streams one kind of one org, in key order, as stored JSON text (canonical proto-JSON);
-   * secrets only when asked for.
+   * secrets only when asked for. `kind` is a ResourceType; it stays a string here because
+   * test doubles wrap this method with plain strings, and the adapter refuses any other.
    */
   read(kind: string, orgId: string, secrets: { passwords: boolean; otp: boolean }): AsyncIterable<ExportRow>;
 }
@@ -287,6 +201,46 @@ export interface ReadinessCheck {
   readonly name: string;
   /** Resolves true when the condition holds; false or a rejection means not ready. */
   check(signal: AbortSignal): Promise<boolean>;
+}
+
+/** Which DataOrg message an import file declares it holds (its request field: `data_orgs…` or `data_orgsv1…`). */
+export type DataOrgShape = 'admin' | 'v1';
+
+/** One org read from a file: decoded, or why it could not be. */
+export type DecodedOrg = { org: JsonObject } | { orgId: string; error: string };
+
+/**
+ * Reads import files (ZITADEL's ExportData JSON) for the import use case, so it never calls
+ * back into the wire format's code. Implemented in transport/codec, wired in compose.ts.
+ */
+export interface ImportFileCodec {
+  /**
+   * Checks the whole file before anything is imported: its structure and the JSON syntax of
+   * every org. Errors: InvalidArgument (truncated, malformed), ResourceExhausted (an org over
+   * the size limit).
+   */
+  validate(bytes: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * The file's orgs one at a time, as canonical admin.v1 DataOrg JSON. An org's shape comes
+   * from its content; `declared` decides the ones that read the same either way. An org that
+   * is JSON but not a DataOrg comes back as an error for that org alone.
+   */
+  decode(bytes: AsyncIterable<Uint8Array>, declared: DataOrgShape): AsyncIterable<DecodedOrg>;
+}
+
+/** Hashes imported plaintext passwords and checks them against stored hashes. */
+export interface PasswordHasher {
+  hash(plain: string): Promise<string>;
+  verify(plain: string, encoded: string): Promise<boolean>;
+}
+
+/**
+ * Where an import's per-resource outcomes go, each once the transaction that decided it has
+ * committed (a dry run: once its pass is done). The synchronous RPCs collect them into the
+ * response (application/import/report-collector.ts); a background job would store them.
+ */
+export interface ImportReportSink {
+  add(result: ItemResult): void;
 }
 
 /** Whether the database answers at all (a trivial query), for readiness. */

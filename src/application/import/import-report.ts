@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../domain/json.js';
+import type { ResourceType } from '../../domain/resources/kinds.js';
 
 /** What happened to one resource of an import. */
 export type Outcome = 'created' | 'unchanged' | 'updated' | 'skipped' | 'failed';
@@ -6,7 +7,7 @@ export type Outcome = 'created' | 'unchanged' | 'updated' | 'skipped' | 'failed'
 export interface ItemResult {
   orgId: string;
   /** ImportDataError.type, e.g. "human_user". */
-  type: string;
+  type: ResourceType;
   /** ZITADEL's composite id, e.g. "projectId_roleKey". */
   id: string;
   outcome: Outcome;
@@ -17,8 +18,37 @@ export interface ItemResult {
 }
 
 export interface ImportReport {
-  results: ItemResult[];
   dryRun: boolean;
+  /** How many resources ended in each outcome. */
+  counts: Readonly<Record<Outcome, number>>;
+  /** Every resource's outcome in order, expanded one at a time from the packed report (packed-results.ts). */
+  each(): Iterable<ItemResult>;
+  /** The same as one array, built when read: for small imports (the Kratos and realm APIs). */
+  readonly results: ItemResult[];
 }
 
 export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';
+
+/**
+ * What committed so far, counted as outcomes go to the sink: small enough for a deadline
+ * error's details, whatever the size of the import.
+ */
+export class ImportTally {
+  committed = 0;
+  failed = 0;
+  readonly committedByType: Record<string, number> = {};
+
+  count(r: ItemResult): void {
+    if (!isSuccess(r)) {
+      this.failed++;
+      return;
+    }
+    this.committed++;
+    this.committedByType[r.type] = (this.committedByType[r.type] ?? 0) + 1;
+  }
+
+  /** The counts a deadline error carries. */
+  counts(): { committed: number; failed: number } {
+    return { committed: this.committed, failed: this.failed };
+  }
+}

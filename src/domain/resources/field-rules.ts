@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors.js';
 import { isJsonObject, type Json, type JsonObject, valueAt } from '../json.js';
+import { forSettings, type ResourceType } from './kinds.js';
 
 /**
  * Per-item value rules, checked before a resource goes near the database, so whatever idport
@@ -19,8 +20,9 @@ type Rule = readonly [path: string, max: number];
 const ids = (...paths: string[]): Rule[] => paths.map((p) => [p, ID] as const);
 const names = (...paths: string[]): Rule[] => paths.map((p) => [p, NAME] as const);
 
-/** Rules per ImportDataError type; custom message texts share one list. */
-const RULES: Readonly<Record<string, readonly Rule[]>> = {
+/** Rules per ImportDataError type; org settings have none beyond storable text. */
+const RULES = {
+  ...forSettings((): readonly Rule[] => []),
   org: [...ids('orgId'), ...names('org.name')],
   domain: [['domainName', 200]],
   oidc_idp: [...ids('idpId'), ...names('idp.name', 'idp.clientId', 'idp.clientSecret', 'idp.issuer')],
@@ -47,7 +49,8 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
   org_member: ids('userId'),
   project_member: ids('projectId', 'userId'),
   project_grant_member: ids('projectId', 'grantId', 'userId'),
-};
+  trigger_action: [],
+} satisfies Record<ResourceType, readonly Rule[]>;
 
 /** Largest metadata value, decoded (SetUserMetadataRequest.value: bytes max_len 500000). */
 const METADATA_MAX_BYTES = 500_000;
@@ -63,9 +66,9 @@ const codePoints = (s: string) => {
  * fields with ZITADEL bounds are within them. Throws `IMPORT-text` or `IMPORT-length`
  * (InvalidArgument) naming the field; never echoes the value.
  */
-export function checkFieldRules(type: string, item: JsonObject): void {
+export function checkFieldRules(type: ResourceType, item: JsonObject): void {
   checkText(item, '');
-  for (const [path, max] of RULES[type] ?? []) {
+  for (const [path, max] of RULES[type] as readonly Rule[]) {
     const value = valueAt(item, path);
     if (typeof value === 'string' && codePoints(value) > max) {
       throw invalidArgument(

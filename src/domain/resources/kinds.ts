@@ -5,6 +5,10 @@ import { type JsonObject, stringAt, stringsAt } from '../json.js';
  * report all walk this list instead of repeating one code path per resource (ZITADEL's
  * import.go has ~25 near-identical functions; a copy-paste bug there files action ids under
  * project roles).
+ *
+ * A declared table: it is long because it has one row per kind, and is exempt from the
+ * 300-line rule for that reason. Adding a kind is one row here; the compiler then names every
+ * per-kind table (`satisfies Record<ResourceType, …>`) that must say something about it.
  */
 
 /** Kinds other resources can point at. */
@@ -21,9 +25,13 @@ export interface Ref {
   org?: string;
 }
 
-export interface ResourceKind {
+/**
+ * One resource kind. `T` is its ImportDataError.type; left out, it is any ResourceType (the
+ * union of the registry's types below).
+ */
+export interface ResourceKind<T extends string = ResourceType> {
   /** ImportDataError.type, as ZITADEL reports it. */
-  readonly type: string;
+  readonly type: T;
   /** JSON name of the field in zitadel.admin.v1.DataOrg. */
   readonly field: string;
   /** DataOrg field number: export writes fields in this order, as protojson does. */
@@ -51,7 +59,13 @@ const orgRef = (orgId: string): Ref[] => [{ kind: 'org', id: orgId }];
 const userRef = (id: string, org?: string): Ref => (org === undefined ? { kind: 'user', id } : { kind: 'user', id, org });
 const projectRef = (id: string, org?: string): Ref => (org === undefined ? { kind: 'project', id } : { kind: 'project', id, org });
 
-function policy(type: string, field: string, fieldNumber: number): ResourceKind {
+/** Keeps a kind's `type` as its literal, so ResourceType can be derived from the registry. */
+const kind = <T extends string>(k: ResourceKind<T>): ResourceKind<T> => k;
+
+/** An org setting's kind; `setting` typed as set, so SettingType can pick these out of the registry. */
+type SettingKind<T extends string, S extends 'policy' | 'text'> = ResourceKind<T> & { readonly setting: S };
+
+function policy<T extends string>(type: T, field: string, fieldNumber: number): SettingKind<T, 'policy'> {
   return {
     type,
     field,
@@ -65,7 +79,7 @@ function policy(type: string, field: string, fieldNumber: number): ResourceKind 
   };
 }
 
-function text(type: string, field: string, fieldNumber: number): ResourceKind {
+function text<T extends string>(type: T, field: string, fieldNumber: number): SettingKind<T, 'text'> {
   return {
     type,
     field,
@@ -86,10 +100,10 @@ function roleRefs(projectId: string, roleKeys: string[], org?: string): Ref[] {
   );
 }
 
-/** In import order. The org head itself (orgId, org, orgState) is handled before these. */
-export const RESOURCE_KINDS: readonly ResourceKind[] = [
+/** The registry, in import order. The org head itself (orgId, org, orgState) is handled before these. */
+const REGISTRY = [
   policy('domain_policy', 'domainPolicy', 4),
-  {
+  kind({
     type: 'domain',
     field: 'domains',
     fieldNumber: 34,
@@ -98,10 +112,10 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['domainName'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'domainName')}`,
     refs: (_i, orgId) => orgRef(orgId),
-  },
+  }),
   policy('label_policy', 'labelPolicy', 5),
   policy('lockout_policy', 'lockoutPolicy', 6),
-  {
+  kind({
     type: 'oidc_idp',
     field: 'oidcIdps',
     fieldNumber: 31,
@@ -111,8 +125,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'idpId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [{ kind: 'idp', id: stringAt(i, 'idpId') }],
-  },
-  {
+  }),
+  kind({
     type: 'jwt_idp',
     field: 'jwtIdps',
     fieldNumber: 32,
@@ -122,7 +136,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'idpId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [{ kind: 'idp', id: stringAt(i, 'idpId') }],
-  },
+  }),
   policy('login_policy', 'loginPolicy', 7),
   policy('password_complexity_policy', 'passwordComplexityPolicy', 8),
   policy('privacy_policy', 'privacyPolicy', 9),
@@ -136,7 +150,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   text('verify_sms_otp_message', 'verifySmsOtpMessages', 37),
   text('verify_email_otp_message', 'verifyEmailOtpMessages', 38),
   text('invite_user_message', 'inviteUserMessages', 39),
-  {
+  kind({
     type: 'human_user',
     field: 'humanUsers',
     fieldNumber: 14,
@@ -146,8 +160,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'userId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [userRef(stringAt(i, 'userId'))],
-  },
-  {
+  }),
+  kind({
     type: 'machine_user',
     field: 'machineUsers',
     fieldNumber: 15,
@@ -157,8 +171,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'userId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [userRef(stringAt(i, 'userId'))],
-  },
-  {
+  }),
+  kind({
     type: 'user_metadata',
     field: 'userMetadata',
     fieldNumber: 23,
@@ -167,8 +181,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['id', 'key'],
     id: (i) => `${stringAt(i, 'id')}_${stringAt(i, 'key')}`,
     refs: (i, orgId) => [userRef(stringAt(i, 'id'), orgId)],
-  },
-  {
+  }),
+  kind({
     type: 'machine_user_key',
     field: 'machineKeys',
     fieldNumber: 36,
@@ -177,8 +191,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['keyId', 'userId'],
     id: (i) => stringAt(i, 'keyId'),
     refs: (i, orgId) => [userRef(stringAt(i, 'userId'), orgId)],
-  },
-  {
+  }),
+  kind({
     type: 'user_link',
     field: 'userLinks',
     fieldNumber: 33,
@@ -188,8 +202,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => `${stringAt(i, 'userId')}_${stringAt(i, 'idpId')}`,
     // The IdP must be one of this org's (idport holds no instance-level IdPs).
     refs: (i, orgId) => [userRef(stringAt(i, 'userId'), orgId), { kind: 'idp', id: stringAt(i, 'idpId'), org: orgId }],
-  },
-  {
+  }),
+  kind({
     type: 'project',
     field: 'projects',
     fieldNumber: 10,
@@ -199,8 +213,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'projectId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [projectRef(stringAt(i, 'projectId'))],
-  },
-  {
+  }),
+  kind({
     type: 'oidc_app',
     field: 'oidcApps',
     fieldNumber: 13,
@@ -210,8 +224,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'appId'),
     refs: (i, orgId) => [projectRef(stringAt(i, 'app.projectId'), orgId)],
     provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
-  },
-  {
+  }),
+  kind({
     type: 'api_app',
     field: 'apiApps',
     fieldNumber: 12,
@@ -221,8 +235,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'appId'),
     refs: (i, orgId) => [projectRef(stringAt(i, 'app.projectId'), orgId)],
     provides: (i) => [{ kind: 'app', id: stringAt(i, 'appId') }],
-  },
-  {
+  }),
+  kind({
     type: 'app_key',
     field: 'appKeys',
     fieldNumber: 35,
@@ -231,8 +245,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['id', 'appId'],
     id: (i) => stringAt(i, 'id'),
     refs: (i, orgId) => [{ kind: 'app', id: stringAt(i, 'appId'), org: orgId }],
-  },
-  {
+  }),
+  kind({
     type: 'action',
     field: 'actions',
     fieldNumber: 17,
@@ -242,8 +256,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => stringAt(i, 'actionId'),
     refs: (_i, orgId) => orgRef(orgId),
     provides: (i) => [{ kind: 'action', id: stringAt(i, 'actionId') }],
-  },
-  {
+  }),
+  kind({
     type: 'project_role',
     field: 'projectRoles',
     fieldNumber: 11,
@@ -253,8 +267,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     id: (i) => `${stringAt(i, 'projectId')}_${stringAt(i, 'roleKey')}`,
     refs: (i, orgId) => [projectRef(stringAt(i, 'projectId'), orgId)],
     provides: (i) => roleRefs(stringAt(i, 'projectId'), [stringAt(i, 'roleKey')]),
-  },
-  {
+  }),
+  kind({
     type: 'trigger_action',
     field: 'triggerActions',
     fieldNumber: 16,
@@ -263,8 +277,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['flowType', 'triggerType', 'actionIds'],
     id: (i) => `${stringAt(i, 'flowType')}_${stringAt(i, 'triggerType')}`,
     refs: (i, orgId) => [...orgRef(orgId), ...stringsAt(i, 'actionIds').map((id): Ref => ({ kind: 'action', id, org: orgId }))],
-  },
-  {
+  }),
+  kind({
     type: 'project_grant',
     field: 'projectGrants',
     fieldNumber: 18,
@@ -279,8 +293,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
       ...roleRefs(stringAt(i, 'projectGrant.projectId'), stringsAt(i, 'projectGrant.roleKeys'), orgId),
     ],
     provides: (i) => [{ kind: 'project_grant', id: stringAt(i, 'grantId') }],
-  },
-  {
+  }),
+  kind({
     type: 'user_grant',
     field: 'userGrants',
     fieldNumber: 19,
@@ -294,8 +308,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
       ...(stringAt(i, 'projectGrantId') ? [{ kind: 'project_grant', id: stringAt(i, 'projectGrantId') } as Ref] : []),
       ...roleRefs(stringAt(i, 'projectId'), stringsAt(i, 'roleKeys')),
     ],
-  },
-  {
+  }),
+  kind({
     type: 'org_member',
     field: 'orgMembers',
     fieldNumber: 20,
@@ -304,8 +318,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'userId')}`,
     refs: (i, orgId) => [...orgRef(orgId), userRef(stringAt(i, 'userId'))],
-  },
-  {
+  }),
+  kind({
     type: 'project_grant_member',
     field: 'projectGrantMembers',
     fieldNumber: 22,
@@ -314,8 +328,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['projectId', 'grantId', 'userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'grantId')}_${stringAt(i, 'userId')}`,
     refs: (i, orgId) => [{ kind: 'project_grant', id: stringAt(i, 'grantId'), org: orgId }, userRef(stringAt(i, 'userId'))],
-  },
-  {
+  }),
+  kind({
     type: 'project_member',
     field: 'projectMembers',
     fieldNumber: 21,
@@ -324,16 +338,11 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     summary: ['projectId', 'userId'],
     id: (i, orgId) => `${orgId}_${stringAt(i, 'projectId')}_${stringAt(i, 'userId')}`,
     refs: (i, orgId) => [projectRef(stringAt(i, 'projectId'), orgId), userRef(stringAt(i, 'userId'))],
-  },
-];
-
-export const KIND_BY_TYPE: ReadonlyMap<string, ResourceKind> = new Map(RESOURCE_KINDS.map((k) => [k.type, k]));
-
-/** Export order: protojson writes fields by number. */
-export const EXPORT_ORDER: readonly ResourceKind[] = [...RESOURCE_KINDS].sort((a, b) => a.fieldNumber - b.fieldNumber);
+  }),
+] as const;
 
 /** The org itself: the head of a DataOrg (orgId, org.name, orgState). */
-export const ORG_KIND: ResourceKind = {
+export const ORG_KIND = kind({
   type: 'org',
   field: 'org',
   fieldNumber: 3,
@@ -343,4 +352,34 @@ export const ORG_KIND: ResourceKind = {
   id: (_i, orgId) => orgId,
   refs: () => [],
   provides: (_i, orgId) => [{ kind: 'org', id: orgId }],
-};
+});
+
+/**
+ * Every resource type idport imports and exports, derived from the registry. Per-kind tables
+ * elsewhere are declared `satisfies Record<ResourceType, …>`, so a kind added here is named by
+ * the compiler in every table that must say something about it.
+ */
+export type ResourceType = (typeof REGISTRY)[number]['type'] | (typeof ORG_KIND)['type'];
+
+/** The org settings (policies and custom texts): stored alike, in one table. */
+export type SettingType = Extract<(typeof REGISTRY)[number], { readonly setting: 'policy' | 'text' }>['type'];
+
+/** In import order (without the org head). */
+export const RESOURCE_KINDS: readonly ResourceKind[] = REGISTRY;
+
+const SETTING_KINDS = RESOURCE_KINDS.filter((k) => k.setting !== undefined) as readonly ResourceKind<SettingType>[];
+
+/**
+ * One row per org setting for a per-kind table: settings share their rules, so tables fill
+ * them from the kind instead of listing sixteen alike rows.
+ */
+export function forSettings<V>(row: (kind: ResourceKind<SettingType>) => V): Record<SettingType, V> {
+  return Object.fromEntries(SETTING_KINDS.map((k) => [k.type, row(k)])) as Record<SettingType, V>;
+}
+
+export const KIND_BY_TYPE: ReadonlyMap<ResourceType, ResourceKind> = new Map([ORG_KIND, ...RESOURCE_KINDS].map((k) => [k.type, k]));
+
+export const isResourceType = (type: string): type is ResourceType => KIND_BY_TYPE.has(type as ResourceType);
+
+/** Export order: protojson writes fields by number. */
+export const EXPORT_ORDER: readonly ResourceKind[] = [...RESOURCE_KINDS].sort((a, b) => a.fieldNumber - b.fieldNumber);

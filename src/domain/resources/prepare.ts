@@ -4,7 +4,7 @@ import { isJsonObject, type Json, type JsonObject, stringAt, stringsAt, valueAt 
 import { validateOtpSecret } from '../otp-secret.js';
 import { parsePasswordHash } from '../password-hash.js';
 import { checkFieldRules } from './field-rules.js';
-import type { ResourceKind } from './kinds.js';
+import { forSettings, type ResourceKind, type ResourceType } from './kinds.js';
 
 /** A user's secrets as stored apart from the user (never logged). */
 export interface Secrets {
@@ -31,7 +31,8 @@ export interface PreparedResource {
 }
 
 /** Fields ZITADEL's own API refuses to create the resource without. */
-const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+const REQUIRED = {
+  ...forSettings((k): readonly string[] => (k.setting === 'text' ? ['language'] : [])),
   org: ['org.name'],
   domain: ['domainName'],
   oidc_idp: ['idpId', 'idp.name'],
@@ -53,9 +54,9 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   org_member: ['userId'],
   project_member: ['projectId', 'userId'],
   project_grant_member: ['projectId', 'grantId', 'userId'],
-};
+} satisfies Record<ResourceType, readonly string[]>;
 
-const ROLE_HOLDERS = new Set(['org_member', 'project_member', 'project_grant_member']);
+const ROLE_HOLDERS = new Set<ResourceType>(['org_member', 'project_member', 'project_grant_member']);
 
 // ZITADEL writes trigger flow/trigger types as numeric ids; old exports used the enum names.
 const FLOW_TYPES: Record<string, string> = { FLOW_TYPE_EXTERNAL_AUTHENTICATION: '1', FLOW_TYPE_INTERNAL_AUTHENTICATION: '3' };
@@ -84,9 +85,7 @@ const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
  */
 export function prepareResource(kind: ResourceKind, item: JsonObject): PreparedResource {
   checkFieldRules(kind.type, item);
-  const missing = (REQUIRED[kind.type] ?? (kind.setting === 'text' ? ['language'] : [])).filter(
-    (path) => stringAt(item, path).trim() === '',
-  );
+  const missing = (REQUIRED[kind.type] as readonly string[]).filter((path) => stringAt(item, path).trim() === '');
   if (missing.length > 0) {
     throw invalidArgument('IMPORT-required', `${kind.type}: missing ${missing.join(', ')}`);
   }

@@ -1,24 +1,32 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import type { JsonObject } from '../../domain/json.js';
+import { isResourceType, type ResourceType } from '../../domain/resources/kinds.js';
 import { translateDbError } from '../repositories/db-errors.js';
 import { RESOURCE_TABLES, type ResourceTable, type RowContext } from './resource-tables.js';
 
-/** Kinds whose secrets live apart, in user_secret. */
-export const SECRET_KINDS = new Set(['human_user']);
+/** SQL building blocks the resource writer and reader share: the statement runner and the table helpers. */
 
-export function tableOf(kind: string): ResourceTable {
-  const t = RESOURCE_TABLES[kind];
-  if (!t) throw new Error(`no table for resource kind ${kind}`);
-  return t;
+/** Kinds whose secrets live apart, in user_secret. */
+export const SECRET_KINDS: ReadonlySet<string> = new Set(['human_user'] satisfies ResourceType[]);
+
+/** The table of a kind; a string that names no ResourceType (ResourceReader.read takes any) is a bug, thrown. */
+export function tableOf(kind: ResourceType | string): ResourceTable {
+  if (!isResourceType(kind)) throw new Error(`no table for resource kind ${kind}`);
+  return RESOURCE_TABLES[kind];
 }
 
 export const q = (name: string) => `"${name}"`;
+
+/** `json_to_recordset` column list for `names`, typed as the table declares them. */
 export const recordType = (t: ResourceTable, names: string[]) =>
   names.map((n) => `${q(n)} ${t.columns.find((c) => c.name === n)?.type ?? 'text'}`).join(', ');
+
+/** The fixed column values that select this kind inside a shared table, as SQL conditions. */
 export const whereSql = (t: ResourceTable, alias: string) =>
   Object.entries(t.where).map(([col, value]) => `${alias}.${q(col)} = '${value.replace(/'/g, "''")}'`);
 
+/** The row an item is stored as: every declared column's value. */
 export function rowOf(t: ResourceTable, item: JsonObject, orgId: string, ctx: RowContext): Record<string, unknown> {
   return Object.fromEntries(t.columns.map((c) => [c.name, c.value(item, orgId, ctx)]));
 }

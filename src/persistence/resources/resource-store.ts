@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
-import type { Ref } from '../../domain/resources/kinds.js';
+import type { Ref, RefKind, ResourceType } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
@@ -45,7 +45,7 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
   }
 
   /** The domain policy decides the user-name scope: writing it makes the cached one stale. */
-  function forgetContextOn(kind: string, orgId: string) {
+  function forgetContextOn(kind: ResourceType, orgId: string) {
     if (kind === 'domain_policy') ctxCache.delete(orgId);
   }
 
@@ -58,7 +58,7 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
     return ctx;
   }
 
-  async function writeSecrets(kind: string, ids: string[], values: UserSecrets[]) {
+  async function writeSecrets(kind: ResourceType, ids: string[], values: UserSecrets[]) {
     if (!SECRET_KINDS.has(kind) || ids.length === 0) return;
     const rows = ids.map((id, i) => ({
       user_id: id,
@@ -76,14 +76,13 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
   const writer: ResourceWriter = {
     async existingRefs(refs: readonly Ref[]) {
       const found = new Set<string>();
-      const byKind = new Map<string, Set<string>>();
+      const byKind = new Map<RefKind, Set<string>>();
       for (const r of refs) {
         if (!byKind.has(r.kind)) byKind.set(r.kind, new Set());
         byKind.get(r.kind)?.add(r.id);
       }
       for (const [kind, ids] of byKind) {
         const t = REF_TABLES[kind];
-        if (!t) continue;
         const rows = await run<{ id: string; org: string }>(
           `select ${t.idExpr} as id, ${t.orgExpr} as org from ${q(t.table)} where ${t.idExpr} in (select jsonb_array_elements_text($1::jsonb))`,
           [JSON.stringify([...ids])],

@@ -1,5 +1,5 @@
 import { type JsonObject, stringAt, stringsAt } from '../../domain/json.js';
-import { RESOURCE_KINDS } from '../../domain/resources/kinds.js';
+import { forSettings, type RefKind, type ResourceType } from '../../domain/resources/kinds.js';
 
 /** Per-row facts the item alone does not carry. */
 export interface RowContext {
@@ -60,7 +60,7 @@ const member = (scope: string, scopeId: (i: JsonObject, org: string) => string):
   );
 
 /** Resource kind (ImportDataError.type) → storage. */
-export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
+export const RESOURCE_TABLES: Readonly<Record<ResourceType, ResourceTable>> = {
   org: {
     table: 'org',
     key: ['id'],
@@ -73,7 +73,7 @@ export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
       payload,
     ],
   },
-  ...Object.fromEntries(RESOURCE_KINDS.filter((k) => k.setting).map((k) => [k.type, setting(k.type, k.setting === 'text')])),
+  ...forSettings((k) => setting(k.type, k.setting === 'text')),
   domain: table(
     'org_domain',
     ['org_id', 'domain_name'],
@@ -133,7 +133,7 @@ export const RESOURCE_TABLES: Readonly<Record<string, ResourceTable>> = {
   org_member: member('org', (_i, org) => org),
   project_member: member('project', (i) => stringAt(i, 'projectId')),
   project_grant_member: member('project_grant', (i) => stringAt(i, 'grantId')),
-};
+} satisfies Record<ResourceType, ResourceTable>;
 
 function usersTable(type: 'human' | 'machine'): ResourceTable {
   return table(
@@ -151,8 +151,15 @@ function usersTable(type: 'human' | 'machine'): ResourceTable {
   );
 }
 
+/** Where a referenced kind's ids live: `idExpr` and `orgExpr` are SQL over `table`'s columns. */
+export interface RefTable {
+  table: string;
+  idExpr: string;
+  orgExpr: string;
+}
+
 /** Tables whose key ids other resources refer to (Ref kinds). */
-export const REF_TABLES: Readonly<Record<string, { table: string; idExpr: string; orgExpr: string }>> = {
+export const REF_TABLES: Readonly<Record<RefKind, RefTable>> = {
   org: { table: 'org', idExpr: 'id', orgExpr: 'id' },
   user: { table: 'users', idExpr: 'id', orgExpr: 'org_id' },
   project: { table: 'project', idExpr: 'id', orgExpr: 'org_id' },
@@ -161,4 +168,4 @@ export const REF_TABLES: Readonly<Record<string, { table: string; idExpr: string
   project_grant: { table: 'project_grant', idExpr: 'id', orgExpr: 'org_id' },
   action: { table: 'action', idExpr: 'id', orgExpr: 'org_id' },
   idp: { table: 'idp', idExpr: 'id', orgExpr: 'org_id' },
-};
+} satisfies Record<RefKind, RefTable>;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { JsonObject } from '../../domain/json.js';
+import { isResourceType } from '../../domain/resources/kinds.js';
 import type { SecretCipher, SecretFieldPaths } from '../../domain/sealed-secret.js';
 import type { Database } from '../orm.js';
 import { RESOURCE_TABLES } from '../resources/resource-tables.js';
@@ -46,8 +47,8 @@ export async function resealSecrets(db: Database, cipher: SecretCipher, paths: S
       report.otpSecrets += rows.length;
     }
     for (const [kind, kindPaths] of Object.entries(paths)) {
+      if (!isResourceType(kind) || kindPaths.length === 0) continue;
       const t = RESOURCE_TABLES[kind];
-      if (!t || kindPaths.length === 0) continue;
       const filters = kindPaths.map(
         (p) => `lax $${p.map(jsonpathKey).join('')} ? (@.type() == "string" && @ != "" && !(@ starts with ${JSON.stringify(current)}))`,
       );

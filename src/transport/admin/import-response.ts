@@ -8,14 +8,20 @@ import {
 import type { ImportReport, ItemResult } from '../../application/import/import-report.js';
 import { isSuccess } from '../../application/import/import-report.js';
 import { stringAt } from '../../domain/json.js';
+import { forSettings, type ResourceType } from '../../domain/resources/kinds.js';
 
 type Entry = [field: string, value: (r: ItemResult) => string | PbJsonObject];
 const at = (path: string) => (r: ItemResult) => stringAt(r.item, path);
 const pick = (fields: Record<string, string>) => (r: ItemResult) =>
   Object.fromEntries(Object.entries(fields).map(([to, from]) => [to, stringAt(r.item, from)]));
 
-/** Resource type → the ImportDataSuccessOrg list that names it (ZITADEL's shapes). */
-const SUCCESS_LISTS: Readonly<Record<string, Entry>> = {
+/**
+ * Resource type → the ImportDataSuccessOrg list that names it (ZITADEL's shapes); null for the
+ * kinds ZITADEL's success message has no list for (the org itself and its settings).
+ */
+const SUCCESS_LISTS: Readonly<Record<ResourceType, Entry | null>> = {
+  org: null,
+  ...forSettings(() => null),
   project: ['projectIds', at('projectId')],
   project_role: ['projectRoles', (r) => r.id],
   oidc_app: ['oidcAppIds', at('appId')],
@@ -36,13 +42,13 @@ const SUCCESS_LISTS: Readonly<Record<string, Entry>> = {
   domain: ['domains', at('domainName')],
   app_key: ['appKeys', at('id')],
   machine_user_key: ['machineKeys', at('keyId')],
-};
+} satisfies Record<ResourceType, Entry | null>;
 
 /** ImportReport → ImportDataResponse: failures and skips as errors, the rest per org. */
 export function importResponse(report: ImportReport): ImportDataResponse {
   const orgs = new Map<string, Record<string, (string | PbJsonObject)[]>>();
   const errors = [];
-  for (const r of report.results) {
+  for (const r of report.each()) {
     if (!isSuccess(r)) {
       const message = r.outcome === 'skipped' ? `skipped: ${r.message ?? ''}` : (r.message ?? 'failed');
       errors.push(create(ImportDataErrorSchema, { type: r.type, id: r.id, message }));

@@ -1,10 +1,9 @@
 import type { HandlerContext } from '@connectrpc/connect';
 import type { ImportDataRequest } from '../../../gen/zitadel/admin_pb.js';
 import type { ConflictPolicy, ImportSource } from '../../application/import/import-data.js';
-import type { BlobTarget } from '../../application/ports.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { callSignal } from '../call-signal.js';
-import { adminOrgsToJson, type DataOrgShape, decodeExportFile, v1OrgsToJson, validateExportFile } from '../codec/data-org.js';
+import { adminOrgsToJson, v1OrgsToJson } from '../codec/data-org.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { importResponse } from './import-response.js';
 import { s3Target } from './s3-target.js';
@@ -25,21 +24,8 @@ export function importOptions(header: Headers): { conflictPolicy: ConflictPolicy
   return { conflictPolicy: policy as ConflictPolicy, dryRun: dry === 'true' };
 }
 
-export interface ImportLimits {
-  /** Largest single org in an import file (it is parsed as one JSON value). */
-  maxOrgBytes: number;
-}
-
-function fileSource(target: BlobTarget, shape: DataOrgShape, limits: ImportLimits): ImportSource {
-  return {
-    kind: 'blob',
-    target,
-    validate: (bytes) => validateExportFile(bytes, limits.maxOrgBytes),
-    decode: (bytes) => decodeExportFile(bytes, shape, limits.maxOrgBytes),
-  };
-}
-
-export function importSource(req: ImportDataRequest, limits: ImportLimits): ImportSource {
+/** ImportDataRequest's data → the import's source, as plain data (the codec port reads files). */
+export function importSource(req: ImportDataRequest): ImportSource {
   const data = req.data;
   switch (data.case) {
     case 'dataOrgs':
@@ -50,7 +36,7 @@ export function importSource(req: ImportDataRequest, limits: ImportLimits): Impo
     case 'dataOrgsv1Local': {
       if (!data.value.path) throw invalidArgument('IMPORT-local-path', `${data.case}.path is required`);
       const shape = data.case === 'dataOrgsLocal' ? 'admin' : 'v1';
-      return fileSource({ kind: 'local', path: data.value.path }, shape, limits);
+      return { kind: 'blob', target: { kind: 'local', path: data.value.path }, shape };
     }
     case 'dataOrgsGcs':
     case 'dataOrgsv1Gcs': {
@@ -59,13 +45,13 @@ export function importSource(req: ImportDataRequest, limits: ImportLimits): Impo
         throw invalidArgument('IMPORT-gcs', `${data.case} needs bucket, path and serviceaccount_json`);
       }
       const shape = data.case === 'dataOrgsGcs' ? 'admin' : 'v1';
-      return fileSource({ kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson }, shape, limits);
+      return { kind: 'blob', target: { kind: 'gcs', bucket, path, serviceAccountJsonBase64: serviceaccountJson }, shape };
     }
     case 'dataOrgsS3':
     case 'dataOrgsv1S3': {
       const field = data.case === 'dataOrgsS3' ? 'data_orgs_s3' : 'data_orgsv1_s3';
       const shape = data.case === 'dataOrgsS3' ? 'admin' : 'v1';
-      return fileSource(s3Target(data.value, field, 'IMPORT-s3'), shape, limits);
+      return { kind: 'blob', target: s3Target(data.value, field, 'IMPORT-s3'), shape };
     }
     default:
       throw invalidArgument('IMPORT-no-data', 'no data: set data_orgs, data_orgsv1 or one of the local, S3 or GCS inputs');
@@ -76,10 +62,10 @@ export function importSource(req: ImportDataRequest, limits: ImportLimits): Impo
  * ImportData. Unlike ZITADEL, GCS and local-file imports also answer with the full report
  * (ZITADEL returns at once and imports in the background): callers learn what failed.
  */
-export function createImportHandler(uc: AdminUseCases, limits: ImportLimits) {
+export function createImportHandler(uc: AdminUseCases) {
   return async function importData(req: ImportDataRequest, ctx: HandlerContext) {
     const report = await uc.importData({
-      source: importSource(req, limits),
+      source: importSource(req),
       ...importOptions(ctx.requestHeader),
       signal: callSignal(ctx, req.timeout),
     });

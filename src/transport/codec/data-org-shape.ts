@@ -1,8 +1,8 @@
 import type { JsonValue, JsonObject as PbJsonObject } from '@bufbuild/protobuf';
+import type { DataOrgShape } from '../../application/ports.js';
 import { isJsonObject, type Json } from '../../domain/json.js';
 
-/** Which DataOrg message an export file or inline payload holds. */
-export type DataOrgShape = 'admin' | 'v1';
+export type { DataOrgShape } from '../../application/ports.js';
 
 /**
  * Fields only zitadel.admin.v1.DataOrg has (what ExportData writes: `orgState` is in every

@@ -9,10 +9,10 @@ import {
   type ImportDataOrg as V1ImportDataOrg,
   ImportDataOrgSchema as V1ImportDataOrgSchema,
 } from '../../../gen/zitadel/v1_pb.js';
-import type { DecodedOrg } from '../../application/import/import-data.js';
+import type { DataOrgShape, DecodedOrg, ImportFileCodec } from '../../application/ports.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
-import { type DataOrgShape, orgShape } from './data-org-shape.js';
+import { orgShape } from './data-org-shape.js';
 import { scanOrgs } from './org-scanner.js';
 
 export type { DataOrgShape } from './data-org-shape.js';
@@ -95,6 +95,14 @@ export async function* decodeExportFile(
       yield { orgId, error: `not a valid ${shape} DataOrg: ${(e as Error).message}` };
     }
   }
+}
+
+/** The import file codec (ports.ts ImportFileCodec): orgs of at most `maxOrgBytes` each. */
+export function createImportFileCodec(limits: { maxOrgBytes: number }): ImportFileCodec {
+  return {
+    validate: (bytes) => validateExportFile(bytes, limits.maxOrgBytes),
+    decode: (bytes, declared) => decodeExportFile(bytes, declared, limits.maxOrgBytes),
+  };
 }
 
 const FROM_JSON = { ignoreUnknownFields: true } as const;

@@ -13,8 +13,9 @@ import { type DataOrg, DataOrgSchema, ImportDataRequestSchema } from '../../../g
 import type { ExportPart } from '../../application/export/export-parts.js';
 import type { ConflictPolicy } from '../../application/import/import-data.js';
 import type { ImportReport, Outcome as ReportOutcome } from '../../application/import/import-report.js';
+import { emptyReport } from '../../application/import/report-collector.js';
 import type { JsonObject } from '../../domain/json.js';
-import { type ImportLimits, importSource } from '../admin/import.handler.js';
+import { importSource } from '../admin/import.handler.js';
 import { importResponse } from '../admin/import-response.js';
 import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
@@ -40,11 +41,20 @@ function options(o: ImportOptions | undefined) {
 
 /** ZITADEL's answer plus every resource's outcome and the totals. */
 function detailedResponse(report: ImportReport) {
-  const counts = { created: 0n, unchanged: 0n, updated: 0n, skipped: 0n, failed: 0n };
-  for (const r of report.results) counts[r.outcome]++;
+  const c = report.counts;
+  const counts = {
+    created: BigInt(c.created),
+    unchanged: BigInt(c.unchanged),
+    updated: BigInt(c.updated),
+    skipped: BigInt(c.skipped),
+    failed: BigInt(c.failed),
+  };
+  const results = [];
+  for (const r of report.each())
+    results.push({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' });
   return create(ImportDataResponseSchema, {
     response: importResponse(report),
-    results: report.results.map((r) => ({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' })),
+    results,
     counts,
     dryRun: report.dryRun,
   });
@@ -84,15 +94,12 @@ async function* wholeOrgs(first: StreamImportRequest, rest: AsyncIterator<Stream
   if (current) yield toJson(DataOrgSchema, current) as JsonObject;
 }
 
-export function createMigrationHandlers(
-  uc: Pick<AdminUseCases, 'importData' | 'streamExport'>,
-  limits: ImportLimits,
-): ServiceImpl<typeof MigrationService> {
+export function createMigrationHandlers(uc: Pick<AdminUseCases, 'importData' | 'streamExport'>): ServiceImpl<typeof MigrationService> {
   return {
     async importData(req, ctx: HandlerContext) {
       const inner = req.request ?? create(ImportDataRequestSchema);
       const report = await uc.importData({
-        source: importSource(inner, limits),
+        source: importSource(inner),
         ...options(req.options),
         signal: callSignal(ctx, inner.timeout),
       });
@@ -121,7 +128,7 @@ export function createMigrationHandlers(
       const iterator = requests[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done) {
-        return detailedResponse({ results: [], dryRun: false });
+        return detailedResponse(emptyReport(false));
       }
       const report = await uc.importData({
         source: { kind: 'inline', orgs: wholeOrgs(first.value, iterator) },
