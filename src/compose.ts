@@ -19,6 +19,7 @@ import { createGcsBlobStorage } from './blob/gcs.js';
 import { createLocalBlobStorage } from './blob/local-file.js';
 import { createS3BlobStorage } from './blob/s3.js';
 import { parseS3AllowList } from './blob/s3-endpoint.js';
+import { composeJobs } from './compose-jobs.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
@@ -134,6 +135,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     }
 
     const guard = createTargetGuard({ directory });
+    const hasher = createPasswordHasher(config.passwordHash);
     const readiness = createReadiness({ timeoutMs: 2000 });
     readiness.add(databaseReadiness(db));
     readiness.add({ name: 'draining', check: async () => !drain.draining });
@@ -142,9 +144,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       iamMembers: createIamMemberCommands({ directory, guard }),
       exportData: createExporter({ tx: resources, blobs }),
       streamExport: createExportStreamer({ tx: resources }),
-      importData: createImporter({ tx: resources, blobs, hasher: createPasswordHasher(config.passwordHash) }),
+      importData: createImporter({ tx: resources, blobs, hasher }),
     };
     const importLimits = { maxOrgBytes: config.maxImportOrgBytes };
+    const jobs = config.services.idport ? composeJobs({ db, tx: resources, blobs, hasher, config, log, importLimits }) : undefined;
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
@@ -173,6 +176,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const handler = createHttpHandler({
       admin: createAdminHandlers(adminUseCases, importLimits),
       ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases, importLimits) } : {}),
+      ...(jobs ? { jobs: jobs.handlers } : {}),
       management: createManagementHandlers({
         machineUsers: createMachineUserCommands({ directory, guard }),
         accessTokens: createAccessTokenCommands({ directory, clock, guard }),
@@ -202,6 +206,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         log.info('call', { ...fields, durationMs: Math.round(durationSeconds * 1e6) / 1e3 });
       }),
     );
+    jobs?.start();
     let stopped: Promise<void> | undefined;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     return {
@@ -210,14 +215,18 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       host: config.host,
       bootstrapToken: boot.created ? boot.token : undefined,
       close() {
-        stopped ??= server
-          .close()
+        stopped ??= Promise.all([server.close(), jobs?.stop()])
           .then(() => db.close())
           .then(unlock);
         return stopped.then(() => {});
       },
       shutdown() {
-        const done = shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase: () => db.close().then(unlock) });
+        const closeDatabase = async () => {
+          await jobs?.stop();
+          await db.close();
+          await unlock();
+        };
+        const done = shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase });
         stopped ??= done.then(() => {});
         return done;
       },

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type KratosMapping, parseKratosMapping } from './application/convert/kratos-traits.js';
 import { parseDuration } from './domain/duration.js';
@@ -38,6 +39,14 @@ export interface Config {
   corsOrigins: string[];
   /** How long SIGTERM waits for calls in flight before cancelling them. */
   shutdownGraceMs: number;
+  /**
+   * Migration jobs: this replica's name (IDPORT_REPLICA, default host:pid), how long a lease
+   * lasts unrenewed before another replica takes the job over (IDPORT_JOB_LEASE), how often an
+   * idle replica looks for queued jobs (IDPORT_JOB_POLL).
+   */
+  jobs: { replica: string; leaseMs: number; pollMs: number };
+  /** IDPORT_AUDIT_RETENTION: audit events older than this are pruned; undefined = kept. */
+  auditRetentionMs: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -123,5 +132,11 @@ export function loadConfig(env: Env = process.env): Config {
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     shutdownGraceMs: parseDuration(env.IDPORT_SHUTDOWN_GRACE ?? '30s', 'IDPORT_SHUTDOWN_GRACE') ?? 0,
+    jobs: {
+      replica: env.IDPORT_REPLICA || `${hostname()}:${process.pid}`,
+      leaseMs: positiveDuration(env, 'IDPORT_JOB_LEASE', '30s'),
+      pollMs: positiveDuration(env, 'IDPORT_JOB_POLL', '1s'),
+    },
+    auditRetentionMs: env.IDPORT_AUDIT_RETENTION ? positiveDuration(env, 'IDPORT_AUDIT_RETENTION', '') : undefined,
   };
 }

@@ -43,7 +43,7 @@ function secretsOf(row: { password_hash?: string | null; otp_secret?: string | n
  *   `timeout` timer, client disconnects and all other requests. On PostgreSQL it costs
  *   microseconds.
  */
-async function query<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+export async function query<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   const ctx = em.getTransactionContext<{ executeQuery(q: CompiledQuery): Promise<{ rows: unknown[] }> }>();
   if (!ctx) throw new Error('resource SQL must run inside a transaction');
   let rows: T[];
@@ -240,7 +240,18 @@ function createWriter(em: EntityManager): ResourceWriter {
       await run('select pg_advisory_xact_lock($1::int4, hashtext($2))', [ORG_LOCK_NAMESPACE, orgId]);
     },
   };
+  transactions.set(writer, em);
   return writer;
+}
+
+/** The transaction each writer writes in, so job checkpoints and audit events commit with the data. */
+const transactions = new WeakMap<ResourceWriter, EntityManager>();
+
+/** The EntityManager (in its transaction) behind a writer this module made. */
+export function transactionOf(writer: ResourceWriter): EntityManager {
+  const em = transactions.get(writer);
+  if (!em) throw new Error('not a writer of the resource store');
+  return em;
 }
 
 function createReader(em: EntityManager): ResourceReader {

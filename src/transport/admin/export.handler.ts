@@ -7,7 +7,7 @@ import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { s3Target } from './s3-target.js';
 
-function targetsOf(req: ExportDataRequest): BlobTarget[] {
+export function targetsOf(req: ExportDataRequest): BlobTarget[] {
   const targets: BlobTarget[] = [];
   if (req.localOutput) {
     if (!req.localOutput.path) throw invalidArgument('EXPORT-local-path', 'local_output.path is required');

@@ -26,7 +26,7 @@ const POLICY: Record<PbConflictPolicy, ConflictPolicy> = {
   [PbConflictPolicy.OVERWRITE]: 'overwrite',
 };
 
-const OUTCOME: Record<ReportOutcome, Outcome> = {
+export const OUTCOME: Record<ReportOutcome, Outcome> = {
   created: Outcome.CREATED,
   unchanged: Outcome.UNCHANGED,
   updated: Outcome.UPDATED,
@@ -34,7 +34,7 @@ const OUTCOME: Record<ReportOutcome, Outcome> = {
   failed: Outcome.FAILED,
 };
 
-function options(o: ImportOptions | undefined) {
+export function importOptions(o: ImportOptions | undefined) {
   return { conflictPolicy: POLICY[o?.conflictPolicy ?? PbConflictPolicy.UNSPECIFIED] ?? 'fail', dryRun: o?.dryRun ?? false };
 }
 
@@ -93,7 +93,7 @@ export function createMigrationHandlers(
       const inner = req.request ?? create(ImportDataRequestSchema);
       const report = await uc.importData({
         source: importSource(inner, limits),
-        ...options(req.options),
+        ...importOptions(req.options),
         signal: callSignal(ctx, inner.timeout),
       });
       return detailedResponse(report);
@@ -125,7 +125,7 @@ export function createMigrationHandlers(
       }
       const report = await uc.importData({
         source: { kind: 'inline', orgs: wholeOrgs(first.value, iterator) },
-        ...options(first.value.options),
+        ...importOptions(first.value.options),
         signal: callSignal(ctx, first.value.timeout),
       });
       return detailedResponse(report);
