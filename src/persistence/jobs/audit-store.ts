@@ -64,12 +64,12 @@ export function createAuditStore(db: Database): AuditStore {
       if (f.jobId) where.push(`job_id = $${params.push(f.jobId)}`);
       if (f.kind) where.push(`kind = $${params.push(f.kind)}`);
       if (f.resourceId) where.push(`resource_id = $${params.push(f.resourceId)}`);
-      if (f.afterId) where.push(`id > $${params.push(f.afterId)}::bigint`);
+      if (f.afterId) where.push(`audit_event.id > $${params.push(f.afterId)}::bigint`);
       const rows = await db.em().transactional((em) =>
         query<AuditRow>(
           em as unknown as EntityManager,
           `select id::text as id, time, principal, job_id, source, kind, org_id, resource_id, outcome, digest_before, digest_after, detail
-           from audit_event ${where.length ? `where ${where.join(' and ')}` : ''} order by id limit $${params.push(f.limit)}`,
+           from audit_event ${where.length ? `where ${where.join(' and ')}` : ''} order by audit_event.id limit $${params.push(f.limit)}`,
           params,
         ),
       );
