@@ -1,12 +1,13 @@
 import { createExporter } from './application/export/export-data.js';
 import type { ImportDeps } from './application/import/import-data.js';
+import { auditExports } from './application/jobs/audited-acts.js';
 import { createJobCommands } from './application/jobs/job-commands.js';
+import type { AuditStore } from './application/jobs/job-ports.js';
 import { createJobRunner } from './application/jobs/job-runner.js';
 import { createJobImporter } from './application/jobs/run-import.js';
 import type { BlobStorage, ResourceTransactions } from './application/ports.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
-import { createAuditStore } from './persistence/jobs/audit-store.js';
 import { createJobStore } from './persistence/jobs/job-store.js';
 import type { Database } from './persistence/orm.js';
 import type { ImportLimits } from './transport/admin/import.handler.js';
@@ -44,16 +45,19 @@ export function composeJobs(deps: {
   config: Config;
   log: Logger;
   importLimits: ImportLimits;
+  audit: AuditStore;
 }) {
+  const audit = deps.audit;
   const jobs = createJobStore(deps.db);
-  const audit = createAuditStore(deps.db);
   const planImport = createImportPlanner(deps.importLimits);
-  const planExport = createExportPlanner((cmd, onBytes) => createExporter({ tx: deps.tx, blobs: countingBlobs(deps.blobs, onBytes) })(cmd));
+  const planExport = createExportPlanner((cmd, onBytes) =>
+    auditExports(createExporter({ tx: deps.tx, blobs: countingBlobs(deps.blobs, onBytes) }), audit)(cmd),
+  );
   const runner = createJobRunner({
     jobs,
     runImport: createJobImporter({ tx: deps.tx, blobs: deps.blobs, hasher: deps.hasher, jobs, audit }),
     planImport,
-    planExport: (request) => planExport(request),
+    planExport: (request, job) => planExport(request, job),
     owner: deps.config.jobs.replica,
     leaseMs: deps.config.jobs.leaseMs,
     pollMs: deps.config.jobs.pollMs,

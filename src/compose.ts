@@ -20,6 +20,8 @@ import { createLocalBlobStorage } from './blob/local-file.js';
 import { createS3BlobStorage } from './blob/s3.js';
 import { parseS3AllowList } from './blob/s3-endpoint.js';
 import { composeJobs } from './compose-jobs.js';
+import { auditExports } from './application/jobs/audited-acts.js';
+import { createAuditStore } from './persistence/jobs/audit-store.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { createLogger, type Logger } from './log.js';
@@ -135,19 +137,20 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     }
 
     const guard = createTargetGuard({ directory });
+    const audit = createAuditStore(db);
     const hasher = createPasswordHasher(config.passwordHash);
     const readiness = createReadiness({ timeoutMs: 2000 });
     readiness.add(databaseReadiness(db));
     readiness.add({ name: 'draining', check: async () => !drain.draining });
     const adminUseCases = {
       orgs: createOrgQueries({ directory }),
-      iamMembers: createIamMemberCommands({ directory, guard }),
-      exportData: createExporter({ tx: resources, blobs }),
+      iamMembers: createIamMemberCommands({ directory, uow, guard }),
+      exportData: auditExports(createExporter({ tx: resources, blobs }), audit),
       streamExport: createExportStreamer({ tx: resources }),
       importData: createImporter({ tx: resources, blobs, hasher }),
     };
     const importLimits = { maxOrgBytes: config.maxImportOrgBytes };
-    const jobs = config.services.idport ? composeJobs({ db, tx: resources, blobs, hasher, config, log, importLimits }) : undefined;
+    const jobs = config.services.idport ? composeJobs({ db, tx: resources, blobs, hasher, config, log, importLimits, audit }) : undefined;
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
@@ -178,8 +181,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases, importLimits) } : {}),
       ...(jobs ? { jobs: jobs.handlers } : {}),
       management: createManagementHandlers({
-        machineUsers: createMachineUserCommands({ directory, guard }),
-        accessTokens: createAccessTokenCommands({ directory, clock, guard }),
+        machineUsers: createMachineUserCommands({ directory, uow, guard }),
+        accessTokens: createAccessTokenCommands({ directory, uow, clock, guard }),
         clientCredentials,
       }),
       interceptors: [createCallInterceptor(log), drain.interceptor, createErrorsInterceptor(log, databaseUnavailable)],

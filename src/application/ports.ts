@@ -1,5 +1,6 @@
 import type { JsonObject } from '../domain/json.js';
 import type { Ref } from '../domain/resources/kinds.js';
+import type { AuditEntry } from './jobs/job-ports.js';
 
 /**
  * Interfaces the use cases need. Adapters in persistence/ and blob/ implement them; only
@@ -142,9 +143,14 @@ export interface DirectoryStore {
   saveInstance(instance: { defaultOrgId: string; adminUserId: string }): Promise<void>;
 }
 
+/** Appends to the audit trail in the unit of work's transaction (see jobs/job-ports.ts AuditStore). */
+export interface AuditLog {
+  append(entries: readonly AuditEntry[]): Promise<void>;
+}
+
 /** Runs work atomically; nested calls become savepoints. */
 export interface UnitOfWork {
-  transactional<T>(work: (stores: { directory: DirectoryStore }) => Promise<T>): Promise<T>;
+  transactional<T>(work: (stores: { directory: DirectoryStore; audit: AuditLog }) => Promise<T>): Promise<T>;
 }
 
 export interface Clock {

@@ -2,7 +2,7 @@ import type { JsonObject } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { Metadata } from '@grpc/grpc-js';
-import { JobService, JobState } from '../../gen/idport/v1/jobs_pb.js';
+import { JobService, JobState, type WatchJobResponse } from '../../gen/idport/v1/jobs_pb.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createGrpcClient } from '../support/grpc-client.js';
 import { bulkOrgs } from '../support/import-data.js';
@@ -62,7 +62,7 @@ test('WatchJob over gRPC, gRPC-Web and Connect streams the job until it ends', a
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${app.token}`);
     const headers = { authorization: `Bearer ${app.token}` };
-    const states = async (stream: AsyncIterable<{ job?: { state: JobState } }>) => {
+    const states = async (stream: AsyncIterable<WatchJobResponse>) => {
       const seen: JobState[] = [];
       for await (const m of stream) seen.push(m.job?.state ?? JobState.UNSPECIFIED);
       return seen;

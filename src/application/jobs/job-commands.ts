@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, invalidArgument } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { ItemResult } from '../import/import-report.js';
-import { type AuditFilter, type AuditStore, ENDED, type JobKind, type JobRecord, type JobState, type JobStore } from './job-ports.js';
+import { type AuditFilter, type AuditRecord, type AuditStore, ENDED, type JobKind, type JobRecord, type JobState, type JobStore } from './job-ports.js';
 import { emptyProgress } from './job-progress.js';
 
 export interface StartJob {
@@ -128,6 +128,17 @@ export function createJobCommands(deps: {
       const page = events.slice(0, limit);
       const last = page.at(-1);
       return { events: page, nextPageToken: events.length > limit && last ? token([last.id]) : '' };
+    },
+
+    /** Every selected event, oldest first, read a page at a time. */
+    async *exportAudit(f: Omit<AuditFilter, 'limit' | 'afterId'>): AsyncGenerator<AuditRecord> {
+      let afterId: string | undefined;
+      for (;;) {
+        const events = await deps.audit.list({ ...f, ...(afterId ? { afterId } : {}), limit: MAX_PAGE });
+        yield* events;
+        if (events.length < MAX_PAGE) return;
+        afterId = events.at(-1)?.id;
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import type { AuditRecord, AuditStore } from '../../application/jobs/job-ports.js';
+import type { AuditEntry, AuditRecord, AuditStore } from '../../application/jobs/job-ports.js';
 import type { Database } from '../orm.js';
 import { query, transactionOf } from '../resources/resource-store.js';
 
@@ -23,23 +23,9 @@ const COLUMNS = ['principal', 'job_id', 'source', 'kind', 'org_id', 'resource_id
 /** Rows per insert statement: one JSON parameter each, so a 100,000-user org is a few round trips. */
 const BATCH = 5000;
 
-/** The append-only audit trail (the table's trigger refuses UPDATE and DELETE; see the migration). */
-export function createAuditStore(db: Database): AuditStore {
-  async function insert(em: EntityManager, rows: Record<string, string>[]) {
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await query(
-        em,
-        `insert into audit_event (${COLUMNS.join(', ')})
-         select ${COLUMNS.join(', ')} from json_to_recordset($1::json) as r(${COLUMNS.map((c) => `${c} text`).join(', ')})`,
-        [JSON.stringify(rows.slice(i, i + BATCH))],
-      );
-    }
-  }
-
-  return {
-    async append(entries, writer) {
-      if (entries.length === 0) return;
-      const rows = entries.map((e) => ({
+/** Appends events in `em`'s transaction. */
+export async function appendAudit(em: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
+  const rows = entries.map((e) => ({
         principal: e.principal,
         job_id: e.jobId ?? '',
         source: e.source ?? '',
@@ -49,10 +35,25 @@ export function createAuditStore(db: Database): AuditStore {
         outcome: e.outcome,
         digest_before: e.digestBefore ?? '',
         digest_after: e.digestAfter ?? '',
-        detail: e.detail ?? '',
-      }));
-      if (writer) await insert(transactionOf(writer), rows);
-      else await db.em().transactional((em) => insert(em as unknown as EntityManager, rows));
+    detail: e.detail ?? '',
+  }));
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await query(
+      em,
+      `insert into audit_event (${COLUMNS.join(', ')})
+       select ${COLUMNS.join(', ')} from json_to_recordset($1::json) as r(${COLUMNS.map((c) => `${c} text`).join(', ')})`,
+      [JSON.stringify(rows.slice(i, i + BATCH))],
+    );
+  }
+}
+
+/** The append-only audit trail (the table's trigger refuses UPDATE and DELETE; see the migration). */
+export function createAuditStore(db: Database): AuditStore {
+  return {
+    async append(entries, writer) {
+      if (entries.length === 0) return;
+      if (writer) await appendAudit(transactionOf(writer), entries);
+      else await db.em().transactional((em) => appendAudit(em as unknown as EntityManager, entries));
     },
 
     async list(f) {

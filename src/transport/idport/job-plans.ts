@@ -2,9 +2,9 @@ import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { type StartExportRequest, StartExportRequestSchema, type StartImportRequest, StartImportRequestSchema } from '../../../gen/idport/v1/jobs_pb.js';
 import { ImportDataRequestSchema } from '../../../gen/zitadel/admin_pb.js';
 import { create } from '@bufbuild/protobuf';
-import type { ExportCommand } from '../../application/export/export-data.js';
+import type { AuditedExport } from '../../application/jobs/audited-acts.js';
 import type { ExportPlan, ImportPlan } from '../../application/jobs/job-runner.js';
-import type { BlobTarget } from '../../application/ports.js';
+import { describeTarget } from '../../application/jobs/audited-acts.js';
 import { parseDuration } from '../../domain/duration.js';
 import { invalidArgument } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
@@ -22,18 +22,6 @@ const readImport = (request: JsonObject): StartImportRequest =>
 const readExport = (request: JsonObject): StartExportRequest =>
   fromJson(StartExportRequestSchema, request as JsonValue, { ignoreUnknownFields: true });
 
-/** A place, without credentials: what Job.source and Job.target show. */
-export function describeTarget(t: BlobTarget): string {
-  switch (t.kind) {
-    case 'local':
-      return `local:${t.path}`;
-    case 'gcs':
-      return `gcs://${t.bucket}/${t.path}`;
-    case 's3':
-      return `s3://${t.endpoint}/${t.bucket}/${t.path}`;
-  }
-}
-
 function timeoutOf(timeout: string): number | undefined {
   return parseDuration(timeout);
 }
@@ -50,8 +38,8 @@ export function createImportPlanner(limits: ImportLimits) {
   };
 }
 
-export function createExportPlanner(exportData: (cmd: ExportCommand, onBytes: (n: number) => void) => Promise<{ orgCount: number }>) {
-  return function planExport(request: JsonObject): ExportPlan & { describe: string } {
+export function createExportPlanner(exportData: (cmd: AuditedExport, onBytes: (n: number) => void) => Promise<{ orgCount: number }>) {
+  return function planExport(request: JsonObject, job?: { id: string; principal: string }): ExportPlan & { describe: string } {
     const inner = readExport(request).request;
     if (!inner) throw invalidArgument('JOB-export-request', 'request is required');
     if (inner.responseOutput) {
@@ -73,6 +61,8 @@ export function createExportPlanner(exportData: (cmd: ExportCommand, onBytes: (n
             toResponse: false,
             targets,
             signal,
+            principal: job?.principal ?? '',
+            ...(job ? { jobId: job.id } : {}),
           },
           onBytes,
         ),

@@ -1,5 +1,5 @@
 import { create, toJson } from '@bufbuild/protobuf';
-import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { type Timestamp, timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   AuditOutcome,
@@ -74,6 +74,32 @@ export function jobMessage(j: JobRecord): Job {
 
 const resultMessage = (r: ItemResult) => ({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' });
 
+function auditFilter(req: { from?: Timestamp | undefined; to?: Timestamp | undefined; principal: string; jobId: string; kind: string; resourceId: string }) {
+  return {
+    ...(req.from ? { from: timestampDate(req.from) } : {}),
+    ...(req.to ? { to: timestampDate(req.to) } : {}),
+    principal: req.principal,
+    jobId: req.jobId,
+    kind: req.kind,
+    resourceId: req.resourceId,
+  };
+}
+
+const auditMessage = (e: AuditRecord) => ({
+  id: e.id,
+  time: timestampFromDate(e.time),
+  principal: e.principal,
+  jobId: e.jobId,
+  source: e.source,
+  kind: e.kind,
+  orgId: e.orgId,
+  resourceId: e.resourceId,
+  outcome: AUDIT_OUTCOME[e.outcome],
+  digestBefore: e.digestBefore,
+  digestAfter: e.digestAfter,
+  detail: e.detail,
+});
+
 function callerOf(ctx: HandlerContext): string {
   const p = principalOf(ctx);
   if (!p) throw new DomainError('Unauthenticated', 'JOB-no-principal', 'a job needs a caller');
@@ -142,33 +168,12 @@ export function createJobHandlers(jobs: JobCommands, planners: JobPlanners): Ser
     },
 
     async listAuditEvents(req) {
-      const page = await jobs.audit({
-        ...(req.from ? { from: timestampDate(req.from) } : {}),
-        ...(req.to ? { to: timestampDate(req.to) } : {}),
-        principal: req.principal,
-        jobId: req.jobId,
-        kind: req.kind,
-        resourceId: req.resourceId,
-        pageSize: req.pageSize,
-        pageToken: req.pageToken,
-      });
-      return {
-        events: page.events.map((e) => ({
-          id: e.id,
-          time: timestampFromDate(e.time),
-          principal: e.principal,
-          jobId: e.jobId,
-          source: e.source,
-          kind: e.kind,
-          orgId: e.orgId,
-          resourceId: e.resourceId,
-          outcome: AUDIT_OUTCOME[e.outcome],
-          digestBefore: e.digestBefore,
-          digestAfter: e.digestAfter,
-          detail: e.detail,
-        })),
-        nextPageToken: page.nextPageToken,
-      };
+      const page = await jobs.audit({ ...auditFilter(req), pageSize: req.pageSize, pageToken: req.pageToken });
+      return { events: page.events.map(auditMessage), nextPageToken: page.nextPageToken };
+    },
+
+    async *exportAuditEvents(req) {
+      for await (const e of jobs.exportAudit(auditFilter(req))) yield { event: auditMessage(e) };
     },
   };
 }
