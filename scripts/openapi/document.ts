@@ -166,7 +166,10 @@ export function buildOpenApi(files: readonly DescFile[], info: { title: string; 
                       description: 'OK: newline-delimited JSON, one {"result": message} per line; a failure ends it with {"error": Status}',
                       content: {
                         'application/x-ndjson': {
-                          schema: { type: 'object', properties: { result: ref(method.output.typeName), error: { $ref: '#/components/schemas/Status' } } },
+                          schema: {
+                            type: 'object',
+                            properties: { result: ref(method.output.typeName), error: { $ref: '#/components/schemas/Status' } },
+                          },
                         },
                       },
                     }

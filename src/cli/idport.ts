@@ -89,7 +89,7 @@ export function createProgram(): Command {
   const jobs = program.command('jobs').description('migration jobs on a running instance: run in the background, resumable, watched');
   const json = (cmd: Command) => cmd.option('--json', 'print the job as proto-JSON');
   json(endpoint(jobs.command('import')))
-    .description('start an import job: FILE sent inline, or --local PATH in the server\'s import directory')
+    .description("start an import job: FILE sent inline, or --local PATH in the server's import directory")
     .argument('[file]', 'an ExportData file (admin DataOrgs: {"orgs":[…]})')
     .option('--local <path>', "a file in the server's IDPORT_IMPORT_DIR (for big files)")
     .addOption(new Option('--conflict-policy <policy>', 'a resource that exists with other content').choices(['fail', 'skip', 'overwrite']))
@@ -135,7 +135,9 @@ export function createProgram(): Command {
     });
   endpoint(jobs.command('watch'))
     .argument('<id>')
-    .description('follow a job to its end: a progress bar with rate and ETA on a terminal, plain lines otherwise; exit 1 unless it succeeded')
+    .description(
+      'follow a job to its end: a progress bar with rate and ETA on a terminal, plain lines otherwise; exit 1 unless it succeeded',
+    )
     .action(async (id: string, flags) => {
       const { watchJob } = await import('./jobs.command.js');
       await run((signal) => watchJob(id, flags, signal), 'jobs watch');

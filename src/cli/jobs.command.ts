@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { fromJson, type JsonObject, toJson } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import cliProgress from 'cli-progress';
-import { ConflictPolicy } from '../../gen/idport/v1/migration_pb.js';
 import { type Job, JobSchema, JobService, JobState } from '../../gen/idport/v1/jobs_pb.js';
+import { ConflictPolicy } from '../../gen/idport/v1/migration_pb.js';
 import { ImportDataRequestSchema } from '../../gen/zitadel/admin_pb.js';
 import { CommandError, type EndpointFlags, type ExitCode, readToken } from './endpoint-options.js';
 import { GrpcClient, GrpcError } from './grpc-client.js';
@@ -41,7 +41,20 @@ async function call<T>(work: () => Promise<T>): Promise<T> {
 export function jobLine(job: Job): string {
   const p = job.progress;
   const orgs = p ? `orgs ${p.orgsDone}/${p.orgsTotal || '?'} pass ${p.pass}` : '';
-  const rows = p ? p.resources.reduce((n, r) => n + Number((r.counts?.created ?? 0n) + (r.counts?.unchanged ?? 0n) + (r.counts?.updated ?? 0n) + (r.counts?.skipped ?? 0n) + (r.counts?.failed ?? 0n)), 0) : 0;
+  const rows = p
+    ? p.resources.reduce(
+        (n, r) =>
+          n +
+          Number(
+            (r.counts?.created ?? 0n) +
+              (r.counts?.unchanged ?? 0n) +
+              (r.counts?.updated ?? 0n) +
+              (r.counts?.skipped ?? 0n) +
+              (r.counts?.failed ?? 0n),
+          ),
+        0,
+      )
+    : 0;
   const rate = p?.rowsPerSecond ? ` ${p.rowsPerSecond} rows/s` : '';
   const eta = p?.etaSeconds ? ` eta ${p.etaSeconds}s` : '';
   const error = job.error ? ` error: ${job.error}` : '';
@@ -128,10 +141,14 @@ export async function getJob(id: string, flags: EndpointFlags & { json?: boolean
 
 export async function listJobs(flags: EndpointFlags & { state?: string; principal?: string; json?: boolean }): Promise<ExitCode> {
   const c = await client(flags);
-  const state = flags.state ? (Number(Object.entries(STATE_NAME).find(([, n]) => n === flags.state)?.[0]) as JobState) : JobState.UNSPECIFIED;
+  const state = flags.state
+    ? (Number(Object.entries(STATE_NAME).find(([, n]) => n === flags.state)?.[0]) as JobState)
+    : JobState.UNSPECIFIED;
   let pageToken = '';
   do {
-    const res = await call(() => c.unary(JobService.method.listJobs, { state, principal: flags.principal ?? '', pageSize: 100, pageToken }));
+    const res = await call(() =>
+      c.unary(JobService.method.listJobs, { state, principal: flags.principal ?? '', pageSize: 100, pageToken }),
+    );
     for (const job of res.jobs) print(job, flags.json ?? false);
     pageToken = res.nextPageToken;
   } while (pageToken);
@@ -150,7 +167,11 @@ export async function watchJob(id: string, flags: EndpointFlags, signal: AbortSi
   const c = await client(flags);
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: '{state} [{bar}] {value}/{total} org passes | {rate} rows/s | eta {eta_formatted}', stream: process.stderr, etaBuffer: 20 },
+        {
+          format: '{state} [{bar}] {value}/{total} org passes | {rate} rows/s | eta {eta_formatted}',
+          stream: process.stderr,
+          etaBuffer: 20,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;

@@ -9,7 +9,10 @@ export function createUnitOfWork(db: Database): UnitOfWork {
   return {
     transactional: (work) =>
       db.em().transactional((em) =>
-        work({ directory: createDirectoryRepository(em), audit: { append: (entries) => appendAudit(em as unknown as EntityManager, entries) } }),
+        work({
+          directory: createDirectoryRepository(em),
+          audit: { append: (entries) => appendAudit(em as unknown as EntityManager, entries) },
+        }),
       ),
   };
 }

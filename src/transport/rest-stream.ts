@@ -39,7 +39,8 @@ async function* frames(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ flags:
   }
 }
 
-const errorLine = (err: ConnectError) => `${JSON.stringify({ error: { code: err.code, message: err.rawMessage, details: restDetails(err) } })}\n`;
+const errorLine = (err: ConnectError) =>
+  `${JSON.stringify({ error: { code: err.code, message: err.rawMessage, details: restDetails(err) } })}\n`;
 
 export async function serveRestStream(
   handler: UniversalHandler,

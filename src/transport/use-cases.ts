@@ -4,8 +4,8 @@ import type { createIamMemberCommands } from '../application/directory/iam-membe
 import type { createMachineUserCommands } from '../application/directory/machine-users.js';
 import type { createOrgQueries } from '../application/directory/orgs.js';
 import type { createExportStreamer } from '../application/export/export-data.js';
-import type { auditExports } from '../application/jobs/audited-acts.js';
 import type { createImporter } from '../application/import/import-data.js';
+import type { auditExports } from '../application/jobs/audited-acts.js';
 
 /** What the AdminService handlers may call. Built in compose.ts. */
 export interface AdminUseCases {

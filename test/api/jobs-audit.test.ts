@@ -54,7 +54,9 @@ test('every outcome of an import job has its event, with digests of the content 
   expect(created.digestBefore).toBeUndefined();
 
   const renamed = humanUser('au-2', 'au-two', { profile: { firstName: 'Renamed', lastName: 'User' } });
-  const second = await runJob(org([humanUser('au-1', 'au-one'), renamed, humanUser('au-3', '')]), { conflictPolicy: 'CONFLICT_POLICY_OVERWRITE' });
+  const second = await runJob(org([humanUser('au-1', 'au-one'), renamed, humanUser('au-3', '')]), {
+    conflictPolicy: 'CONFLICT_POLICY_OVERWRITE',
+  });
   const unchanged = second.get('human_user:au-1') as JsonObject;
   expect(unchanged.outcome).toBe('AUDIT_OUTCOME_UNCHANGED');
   expect(unchanged.digestBefore).toBe(created.digestAfter);
@@ -79,14 +81,24 @@ test('every outcome of an import job has its event, with digests of the content 
 
 test('administrative acts leave one event each, naming who acted', async () => {
   const before = new Date().toISOString();
-  const user = await restJson(app.url, app.token, 'POST', '/management/v1/users/machine', { userId: 'au-m', userName: 'au-machine', name: 'audit machine' });
+  const user = await restJson(app.url, app.token, 'POST', '/management/v1/users/machine', {
+    userId: 'au-m',
+    userName: 'au-machine',
+    name: 'audit machine',
+  });
   expect(user.status).toBe(200);
   const pat = await restJson(app.url, app.token, 'POST', '/management/v1/users/au-m/pats', { expirationDate: '2099-01-01T00:00:00Z' });
   const tokenId = String(pat.json.tokenId);
-  expect((await restJson(app.url, app.token, 'POST', '/admin/v1/members', { userId: 'au-m', roles: ['IAM_OWNER_VIEWER'] })).status).toBe(200);
+  expect((await restJson(app.url, app.token, 'POST', '/admin/v1/members', { userId: 'au-m', roles: ['IAM_OWNER_VIEWER'] })).status).toBe(
+    200,
+  );
   expect((await restJson(app.url, app.token, 'DELETE', `/management/v1/users/au-m/pats/${tokenId}`)).status).toBe(200);
   expect((await restJson(app.url, app.token, 'DELETE', '/management/v1/users/au-m')).status).toBe(200);
-  const exported = await restJson(app.url, app.token, 'POST', '/admin/v1/export', { orgIds: ['au-org'], responseOutput: true, localOutput: { path: 'au.json' } });
+  const exported = await restJson(app.url, app.token, 'POST', '/admin/v1/export', {
+    orgIds: ['au-org'],
+    responseOutput: true,
+    localOutput: { path: 'au.json' },
+  });
   expect(exported.status).toBe(200);
 
   const acts = await events(`from=${before}`);

@@ -58,7 +58,8 @@ const streams = [
 ] as const;
 
 test.each(streams)('REST: $name checks the caller', async ({ path, permitted }) => {
-  const status = async (token?: string) => (await fetch(`${app.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;
+  const status = async (token?: string) =>
+    (await fetch(`${app.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;
   expect(await status()).toBe(401);
   expect(await status(orgOwner)).toBe(403);
   expect(await status(viewer)).toBe(permitted);

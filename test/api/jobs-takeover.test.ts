@@ -93,7 +93,8 @@ const dbUrl = (name: string) => postgres.url.replace(/\/postgres$/, `/${name}`);
 test('SIGKILL of the replica running an import: the other takes it over and reports what a clean run reports', async () => {
   const orgs = bulkOrgs('tk', 40, 300);
   // Two orgs conflict, so the report holds failures too (the same id in two orgs).
-  (orgs[5]?.humanUsers as JsonObject[]).push({ ...(orgs[4]?.humanUsers as JsonObject[])[0] });
+  const users = (i: number) => (orgs[i] as JsonObject).humanUsers as JsonObject[];
+  users(5).push({ ...users(4)[0] });
 
   const first = await startReplica('replica-a', dbUrl('shared'));
   replicas.push(first);
@@ -103,7 +104,12 @@ test('SIGKILL of the replica running an import: the other takes it over and repo
 
   const job = await startImportJob(first.url, token, orgs);
   const id = String(job.id);
-  const running = await waitForJob(first.url, token, id, (j) => j.state === 'JOB_STATE_RUNNING' && Number((j.progress as JsonObject | undefined)?.orgsDone ?? 0) >= 3);
+  const running = await waitForJob(
+    first.url,
+    token,
+    id,
+    (j) => j.state === 'JOB_STATE_RUNNING' && Number((j.progress as JsonObject | undefined)?.orgsDone ?? 0) >= 3,
+  );
   const victim = replicas.find((r) => r.name === running.replica) as Replica;
   const survivor = victim === first ? second : first;
   victim.child.kill('SIGKILL');

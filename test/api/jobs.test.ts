@@ -118,14 +118,19 @@ test('an export job writes to a local file; a response output is INVALID_ARGUMEN
   expect(job.target).toBe('local:job-export.json');
   const events = await watchToEnd(app.url, app.token, String(job.id));
   expect(events.at(-1)).toMatchObject({ state: 'JOB_STATE_SUCCEEDED' });
-  expect(Number((events.at(-1)?.progress as JsonObject).bytes)).toBeGreaterThan(0);
+  expect(Number(((events.at(-1) as JsonObject).progress as JsonObject).bytes)).toBeGreaterThan(0);
 });
 
 test('ListJobs filters by state and pages; GetJob of an unknown id is NOT_FOUND', async () => {
   const page = await restJson(app.url, app.token, 'GET', '/idport/v1/jobs?state=JOB_STATE_SUCCEEDED&page_size=1');
   expect((page.json.jobs as JsonObject[]).length).toBe(1);
   expect((page.json.jobs as JsonObject[])[0]?.state).toBe('JOB_STATE_SUCCEEDED');
-  const next = await restJson(app.url, app.token, 'GET', `/idport/v1/jobs?state=JOB_STATE_SUCCEEDED&page_size=1&page_token=${page.json.nextPageToken}`);
+  const next = await restJson(
+    app.url,
+    app.token,
+    'GET',
+    `/idport/v1/jobs?state=JOB_STATE_SUCCEEDED&page_size=1&page_token=${page.json.nextPageToken}`,
+  );
   expect((next.json.jobs as JsonObject[])[0]?.id).not.toBe((page.json.jobs as JsonObject[])[0]?.id);
   const missing = await restJson(app.url, app.token, 'GET', '/idport/v1/jobs/no-such-job');
   expect(missing.status).toBe(404);

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import * as reflection from '../../gen/grpc/reflection/v1/reflection_pb.js';
-import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { JobService } from '../../gen/idport/v1/jobs_pb.js';
+import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { serviceDefinition } from '../../src/cli/grpc-client.js';
 import { detectKind } from '../../src/cli/migrate/detect.js';

@@ -33,7 +33,8 @@ describe.each(backends)('jobs and audit on %s', (_name, create) => {
     await testDb.drop();
   });
 
-  const newJob = (id: string) => jobs.create({ id, kind: 'import', principal: 'p', source: 'inline', target: 'database', request: {}, progress: emptyProgress() });
+  const newJob = (id: string) =>
+    jobs.create({ id, kind: 'import', principal: 'p', source: 'inline', target: 'database', request: {}, progress: emptyProgress() });
 
   test('a queued job is claimed by one replica; an expired lease lets another take it over', async () => {
     await newJob('j-claim');

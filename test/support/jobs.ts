@@ -8,7 +8,10 @@ import type { JsonObject } from '@bufbuild/protobuf';
 export async function restJson(base: string, token: string | undefined, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -16,7 +19,11 @@ export async function restJson(base: string, token: string | undefined, method: 
 }
 
 /** Every line of an NDJSON stream, parsed. */
-export async function ndjson(base: string, token: string, path: string): Promise<{ status: number; contentType: string; lines: JsonObject[] }> {
+export async function ndjson(
+  base: string,
+  token: string,
+  path: string,
+): Promise<{ status: number; contentType: string; lines: JsonObject[] }> {
   const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
   const text = await res.text();
   const lines = text
@@ -46,7 +53,13 @@ export async function reportRows(base: string, token: string, jobId: string): Pr
 }
 
 /** Polls GetJob until `until` holds. */
-export async function waitForJob(base: string, token: string, jobId: string, until: (job: JsonObject) => boolean, ms = 60_000): Promise<JsonObject> {
+export async function waitForJob(
+  base: string,
+  token: string,
+  jobId: string,
+  until: (job: JsonObject) => boolean,
+  ms = 60_000,
+): Promise<JsonObject> {
   const end = Date.now() + ms;
   for (;;) {
     const { json } = await restJson(base, token, 'GET', `/idport/v1/jobs/${jobId}`);

@@ -1,7 +1,7 @@
 import { invalidArgument, notFound } from '../../domain/errors.js';
+import type { Principal } from '../../domain/permissions.js';
 import { isKnownRole } from '../../domain/permissions.js';
 import type { TargetGuard } from '../access/target-guard.js';
-import type { Principal } from '../../domain/permissions.js';
 import type { DirectoryStore, UnitOfWork } from '../ports.js';
 
 export function createIamMemberCommands(deps: { directory: DirectoryStore; uow: UnitOfWork; guard: TargetGuard }) {

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, invalidArgument } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { ItemResult } from '../import/import-report.js';
-import { type AuditFilter, type AuditRecord, type AuditStore, ENDED, type JobKind, type JobRecord, type JobState, type JobStore } from './job-ports.js';
+import {
+  type AuditFilter,
+  type AuditRecord,
+  type AuditStore,
+  ENDED,
+  type JobKind,
+  type JobRecord,
+  type JobState,
+  type JobStore,
+} from './job-ports.js';
 import { emptyProgress } from './job-progress.js';
 
 export interface StartJob {
@@ -93,7 +102,11 @@ export function createJobCommands(deps: {
         await new Promise<void>((resolve, reject) => {
           if (signal.aborted) return reject(signal.reason);
           const t = setTimeout(resolve, deps.watchMs);
-          signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+          const stop = () => {
+            clearTimeout(t);
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', stop, { once: true });
         });
       }
     },

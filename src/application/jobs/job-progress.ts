@@ -36,7 +36,11 @@ export class ProgressMeter {
 
   count(results: readonly ItemResult[], thisRun: boolean) {
     for (const r of results) {
-      const counts = (this.progress.resources[r.type] ??= zero());
+      let counts = this.progress.resources[r.type];
+      if (!counts) {
+        counts = zero();
+        this.progress.resources[r.type] = counts;
+      }
       counts[r.outcome as Outcome]++;
     }
     if (thisRun) this.rowsThisRun += results.length;

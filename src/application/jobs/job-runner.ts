@@ -62,15 +62,18 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (left <= 0) expire();
       else timers.push(setTimeout(expire, left));
     }
-    const beat = setInterval(() => {
-      deps.jobs.renew(job.id, deps.owner, deps.leaseMs).then(
-        (r) => {
-          if (!r.held) controller.abort(new Stop('lease-lost'));
-          else if (r.cancelRequested) controller.abort(new Stop('cancelled'));
-        },
-        (e) => deps.log.error(`job ${job.id}: lease renewal failed`, e),
-      );
-    }, Math.max(Math.floor(deps.leaseMs / 3), 10));
+    const beat = setInterval(
+      () => {
+        deps.jobs.renew(job.id, deps.owner, deps.leaseMs).then(
+          (r) => {
+            if (!r.held) controller.abort(new Stop('lease-lost'));
+            else if (r.cancelRequested) controller.abort(new Stop('cancelled'));
+          },
+          (e) => deps.log.error(`job ${job.id}: lease renewal failed`, e),
+        );
+      },
+      Math.max(Math.floor(deps.leaseMs / 3), 10),
+    );
     timers.push(beat);
     const meter = new ProgressMeter(emptyProgress());
     const end = (state: 'succeeded' | 'failed' | 'cancelled', error = '', tail?: ItemResult[]) =>

@@ -26,15 +26,15 @@ const BATCH = 5000;
 /** Appends events in `em`'s transaction. */
 export async function appendAudit(em: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
   const rows = entries.map((e) => ({
-        principal: e.principal,
-        job_id: e.jobId ?? '',
-        source: e.source ?? '',
-        kind: e.kind,
-        org_id: e.orgId ?? '',
-        resource_id: e.resourceId ?? '',
-        outcome: e.outcome,
-        digest_before: e.digestBefore ?? '',
-        digest_after: e.digestAfter ?? '',
+    principal: e.principal,
+    job_id: e.jobId ?? '',
+    source: e.source ?? '',
+    kind: e.kind,
+    org_id: e.orgId ?? '',
+    resource_id: e.resourceId ?? '',
+    outcome: e.outcome,
+    digest_before: e.digestBefore ?? '',
+    digest_after: e.digestAfter ?? '',
     detail: e.detail ?? '',
   }));
   for (let i = 0; i < rows.length; i += BATCH) {
@@ -95,9 +95,11 @@ export function createAuditStore(db: Database): AuditStore {
         const em = tx as unknown as EntityManager;
         // The one deletion the append-only trigger lets through, for this transaction only.
         await query(em, "select set_config('idport.audit_prune', 'on', true)", []);
-        const rows = await query<{ n: string }>(em, 'with d as (delete from audit_event where time < $1 returning 1) select count(*)::text as n from d', [
-          before,
-        ]);
+        const rows = await query<{ n: string }>(
+          em,
+          'with d as (delete from audit_event where time < $1 returning 1) select count(*)::text as n from d',
+          [before],
+        );
         return Number(rows[0]?.n ?? 0);
       });
     },

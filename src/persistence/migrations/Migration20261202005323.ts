@@ -1,11 +1,12 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202005323 extends Migration {
-
   override name = 'Migration20261202005323';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table "audit_event" ("id" bigserial primary key, "time" timestamptz not null default current_timestamp, "principal" varchar(64) not null, "job_id" varchar(36) not null default '', "source" text not null default '', "kind" varchar(64) not null, "org_id" varchar(64) not null default '', "resource_id" text not null default '', "outcome" varchar(16) not null, "digest_before" varchar(64) not null default '', "digest_after" varchar(64) not null default '', "detail" text not null default '');`);
+    this.addSql(
+      `create table "audit_event" ("id" bigserial primary key, "time" timestamptz not null default current_timestamp, "principal" varchar(64) not null, "job_id" varchar(36) not null default '', "source" text not null default '', "kind" varchar(64) not null, "org_id" varchar(64) not null default '', "resource_id" text not null default '', "outcome" varchar(16) not null, "digest_before" varchar(64) not null default '', "digest_after" varchar(64) not null default '', "detail" text not null default '');`,
+    );
     this.addSql(`create index "audit_event_time" on "audit_event" ("time");`);
     this.addSql(`create index "audit_event_job" on "audit_event" ("job_id", "id");`);
     this.addSql(`create index "audit_event_resource" on "audit_event" ("resource_id", "id");`);
@@ -27,13 +28,19 @@ end $$;`);
       `create trigger audit_event_no_truncate before truncate on "audit_event" for each statement execute function audit_event_append_only();`,
     );
 
-    this.addSql(`create table "job" ("id" varchar(36) not null, "kind" varchar(16) not null, "state" varchar(16) not null, "principal" varchar(64) not null, "source" text not null, "target" text not null, "request" jsonb not null, "created_at" timestamptz not null default current_timestamp, "started_at" timestamptz null, "finished_at" timestamptz null, "deadline_at" timestamptz null, "lease_owner" varchar(128) null, "lease_expires_at" timestamptz null, "replica" varchar(128) not null default '', "cancel_requested" boolean not null default false, "steps_done" int not null default 0, "progress" jsonb not null, "error" text not null default '', "takeovers" int not null default 0, primary key ("id"));`);
+    this.addSql(
+      `create table "job" ("id" varchar(36) not null, "kind" varchar(16) not null, "state" varchar(16) not null, "principal" varchar(64) not null, "source" text not null, "target" text not null, "request" jsonb not null, "created_at" timestamptz not null default current_timestamp, "started_at" timestamptz null, "finished_at" timestamptz null, "deadline_at" timestamptz null, "lease_owner" varchar(128) null, "lease_expires_at" timestamptz null, "replica" varchar(128) not null default '', "cancel_requested" boolean not null default false, "steps_done" int not null default 0, "progress" jsonb not null, "error" text not null default '', "takeovers" int not null default 0, primary key ("id"));`,
+    );
     this.addSql(`create index "job_claim" on "job" ("state", "created_at");`);
     this.addSql(`create index "job_principal" on "job" ("principal", "created_at");`);
 
-    this.addSql(`create table "job_step" ("job_id" varchar(36) not null, "step" int not null, "pass" int not null, "org_id" varchar(64) not null, "results" jsonb not null, "state" jsonb not null, primary key ("job_id", "step"));`);
+    this.addSql(
+      `create table "job_step" ("job_id" varchar(36) not null, "step" int not null, "pass" int not null, "org_id" varchar(64) not null, "results" jsonb not null, "state" jsonb not null, primary key ("job_id", "step"));`,
+    );
 
-    this.addSql(`alter table "job_step" add constraint "job_step_job_id_foreign" foreign key ("job_id") references "job" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "job_step" add constraint "job_step_job_id_foreign" foreign key ("job_id") references "job" ("id") on delete cascade;`,
+    );
   }
 
   override down(): void | Promise<void> {
@@ -44,5 +51,4 @@ end $$;`);
     this.addSql(`drop table if exists "job" cascade;`);
     this.addSql(`drop table if exists "job_step" cascade;`);
   }
-
 }

@@ -1,10 +1,14 @@
-import { fromJson, type JsonValue } from '@bufbuild/protobuf';
-import { type StartExportRequest, StartExportRequestSchema, type StartImportRequest, StartImportRequestSchema } from '../../../gen/idport/v1/jobs_pb.js';
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import {
+  type StartExportRequest,
+  StartExportRequestSchema,
+  type StartImportRequest,
+  StartImportRequestSchema,
+} from '../../../gen/idport/v1/jobs_pb.js';
 import { ImportDataRequestSchema } from '../../../gen/zitadel/admin_pb.js';
-import { create } from '@bufbuild/protobuf';
 import type { AuditedExport } from '../../application/jobs/audited-acts.js';
-import type { ExportPlan, ImportPlan } from '../../application/jobs/job-runner.js';
 import { describeTarget } from '../../application/jobs/audited-acts.js';
+import type { ExportPlan, ImportPlan } from '../../application/jobs/job-runner.js';
 import { parseDuration } from '../../domain/duration.js';
 import { invalidArgument } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
@@ -33,7 +37,9 @@ export function createImportPlanner(limits: ImportLimits) {
     const source = importSource(inner, limits);
     const ms = timeoutOf(inner.timeout);
     const describe =
-      source.kind === 'inline' ? `inline:${inner.data.case === 'dataOrgs' || inner.data.case === 'dataOrgsv1' ? inner.data.value.orgs.length : 0} orgs` : describeTarget(source.target);
+      source.kind === 'inline'
+        ? `inline:${inner.data.case === 'dataOrgs' || inner.data.case === 'dataOrgsv1' ? inner.data.value.orgs.length : 0} orgs`
+        : describeTarget(source.target);
     return { source, ...importOptions(req.options), ...(ms !== undefined ? { timeoutMs: ms } : {}), describe };
   };
 }

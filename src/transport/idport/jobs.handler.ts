@@ -61,7 +61,13 @@ export function jobMessage(j: JobRecord): Job {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([type, c]) => ({
           type,
-          counts: { created: BigInt(c.created), unchanged: BigInt(c.unchanged), updated: BigInt(c.updated), skipped: BigInt(c.skipped), failed: BigInt(c.failed) },
+          counts: {
+            created: BigInt(c.created),
+            unchanged: BigInt(c.unchanged),
+            updated: BigInt(c.updated),
+            skipped: BigInt(c.skipped),
+            failed: BigInt(c.failed),
+          },
         })),
       rowsPerSecond: p.rowsPerSecond,
       bytes: BigInt(p.bytes),
@@ -72,9 +78,22 @@ export function jobMessage(j: JobRecord): Job {
   });
 }
 
-const resultMessage = (r: ItemResult) => ({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' });
+const resultMessage = (r: ItemResult) => ({
+  orgId: r.orgId,
+  type: r.type,
+  id: r.id,
+  outcome: OUTCOME[r.outcome],
+  message: r.message ?? '',
+});
 
-function auditFilter(req: { from?: Timestamp | undefined; to?: Timestamp | undefined; principal: string; jobId: string; kind: string; resourceId: string }) {
+function auditFilter(req: {
+  from?: Timestamp | undefined;
+  to?: Timestamp | undefined;
+  principal: string;
+  jobId: string;
+  kind: string;
+  resourceId: string;
+}) {
   return {
     ...(req.from ? { from: timestampDate(req.from) } : {}),
     ...(req.to ? { to: timestampDate(req.to) } : {}),
@@ -177,4 +196,3 @@ export function createJobHandlers(jobs: JobCommands, planners: JobPlanners): Ser
     },
   };
 }
-
