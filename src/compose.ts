@@ -33,6 +33,7 @@ import { createHumanUserReader } from './persistence/identities/human-user-reade
 import { createMachineSecretStore } from './persistence/identities/machine-secret-store.js';
 import { createRealmSettingsStore } from './persistence/identities/realm-settings-store.js';
 import { createAuditStore } from './persistence/jobs/audit-store.js';
+import { createJobStore } from './persistence/jobs/job-store.js';
 import { openDatabase } from './persistence/orm.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
@@ -125,7 +126,12 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
   }
   try {
     const drain = createDrain();
-    const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
+    const jobCounts = createJobStore(db);
+    const metrics = createMetrics({
+      poolStats: () => db.poolStats(),
+      inFlight: () => drain.busy,
+      jobCounts: () => jobCounts.countByState(),
+    });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
     const resources = meterResources(createResourceTransactions(db), metrics);

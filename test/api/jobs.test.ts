@@ -134,4 +134,23 @@ test('ListJobs filters by state and pages; GetJob of an unknown id is NOT_FOUND'
   expect((next.json.jobs as JsonObject[])[0]?.id).not.toBe((page.json.jobs as JsonObject[])[0]?.id);
   const missing = await restJson(app.url, app.token, 'GET', '/idport/v1/jobs/no-such-job');
   expect(missing.status).toBe(404);
+  // /metrics counts the jobs the database holds, by state.
+  const metrics = await (await fetch(`${app.url}/metrics`)).text();
+  expect(Number(/^idport_jobs\{state="succeeded"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+  expect(Number(/^idport_jobs\{state="cancelled"\} (\d+)$/m.exec(metrics)?.[1])).toBe(1);
+});
+
+test("a job's own timeout ends it FAILED, with nothing of the org it was writing kept", async () => {
+  const res = await restJson(app.url, app.token, 'POST', '/idport/v1/jobs/import', {
+    request: { timeout: '1ns', dataOrgs: { orgs: bulkOrgs('jt', 1, 3) } },
+  });
+  expect(res.status).toBe(200);
+  const events = await watchToEnd(app.url, app.token, String((res.json.job as JsonObject).id));
+  expect(events.at(-1)).toMatchObject({ state: 'JOB_STATE_FAILED', error: "the job's timeout was exceeded" });
+  const exported = await restJson(app.url, app.token, 'POST', '/admin/v1/export', {
+    timeout: '1m',
+    orgIds: ['jt-o0000'],
+    responseOutput: true,
+  });
+  expect(exported.json.orgs ?? []).toEqual([]);
 });

@@ -93,6 +93,8 @@ export interface JobStore {
   steps(id: string, fromStep: number, limit: number): Promise<JobStep[]>;
   /** Saves progress outside a checkpoint (an export, the read-ahead of an import). */
   saveProgress(id: string, owner: string, progress: JobProgress): Promise<void>;
+  /** How many jobs are in each state (for /metrics). */
+  countByState(): Promise<Partial<Record<JobState, number>>>;
   /** Ends the job if `owner` still holds it; `tail` = report rows after the last step. */
   finish(id: string, owner: string, end: { state: JobState; error: string; progress: JobProgress; tail?: JobStep }): Promise<boolean>;
 }

@@ -183,6 +183,11 @@ export function createJobStore(db: Database): JobStore {
       return rows.map((r) => ({ step: r.step, pass: r.pass, orgId: r.org_id, results: r.results, state: r.state }));
     },
 
+    async countByState() {
+      const rows = await run<{ state: JobState; n: string }>('select state, count(*)::text as n from job group by state');
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
+
     async saveProgress(id, owner, progress) {
       await run('update job set progress = $3::jsonb where id = $1 and lease_owner = $2', [id, owner, JSON.stringify(progress)]);
     },
