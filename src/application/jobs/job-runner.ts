@@ -114,7 +114,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
         if (!(reason instanceof DomainError)) deps.log.error(`job ${job.id} failed`, reason);
         await end('failed', message);
       }
-      // lease lost or shutdown: another replica (or this one, restarted) goes on from the checkpoint.
+      // Lease lost: another replica has it. Shutdown: let the lease go now, so another replica
+      // (or this one, restarted) goes on from the checkpoint without waiting for it to lapse.
+      if (why === 'shutdown') await deps.jobs.renew(job.id, deps.owner, 1).catch(() => undefined);
     } finally {
       for (const t of timers) clearTimeout(t);
       current = undefined;
