@@ -10,6 +10,7 @@ import { createMachineUserCommands } from './application/directory/machine-users
 import { createOrgQueries } from './application/directory/orgs.js';
 import { createExporter, createExportStreamer } from './application/export/export-data.js';
 import { createImporter } from './application/import/import-data.js';
+import { auditExports } from './application/jobs/audited-acts.js';
 import { createIdentityScope } from './application/kratos/identity-scope.js';
 import { createKratosIdentities } from './application/kratos/kratos-identities.js';
 import type { Clock } from './application/ports.js';
@@ -20,6 +21,7 @@ import { createGcsBlobStorage } from './blob/gcs.js';
 import { createLocalBlobStorage } from './blob/local-file.js';
 import { createS3BlobStorage } from './blob/s3.js';
 import { parseS3AllowList } from './blob/s3-endpoint.js';
+import { composeJobs } from './compose-jobs.js';
 import type { Config } from './config.js';
 import { createPasswordHasher } from './domain/password-hasher.js';
 import { SecretKeyError } from './domain/sealed-secret.js';
@@ -32,6 +34,8 @@ import { createDirectoryStore } from './persistence/directory-store.js';
 import { createHumanUserReader } from './persistence/identities/human-user-reader.js';
 import { createMachineSecretStore } from './persistence/identities/machine-secret-store.js';
 import { createRealmSettingsStore } from './persistence/identities/realm-settings-store.js';
+import { createAuditStore } from './persistence/jobs/audit-store.js';
+import { createJobStore } from './persistence/jobs/job-store.js';
 import { type Database, openDatabase } from './persistence/orm.js';
 import { limitExports } from './persistence/resources/read-slots.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
@@ -160,7 +164,12 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
   }
   try {
     const drain = createDrain();
-    const metrics = createMetrics({ poolStats: () => db.poolStats(), inFlight: () => drain.busy });
+    const jobCounts = createJobStore(db);
+    const metrics = createMetrics({
+      poolStats: () => db.poolStats(),
+      inFlight: () => drain.busy,
+      jobCounts: () => jobCounts.countByState(),
+    });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
     const sealed = await openSecrets(config, db, log);
@@ -176,21 +185,22 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     }
 
     const guard = createTargetGuard({ directory });
+    const audit = createAuditStore(db);
+    const hasher = createPasswordHasher(config.passwordHash);
+    const importCodec = createImportFileCodec({ maxOrgBytes: config.maxImportOrgBytes });
     const readiness = createReadiness({ timeoutMs: 2000 });
     readiness.add(databaseReadiness(db));
     readiness.add({ name: 'draining', check: async () => !drain.draining });
     const adminUseCases = {
       orgs: createOrgQueries({ directory }),
-      iamMembers: createIamMemberCommands({ directory, guard }),
-      exportData: createExporter({ tx: resources, blobs }),
+      iamMembers: createIamMemberCommands({ directory, uow, guard }),
+      exportData: auditExports(createExporter({ tx: resources, blobs }), audit),
       streamExport: createExportStreamer({ tx: resources, idleTimeoutMs: config.streamIdleTimeoutMs }),
-      importData: createImporter({
-        tx: resources,
-        blobs,
-        codec: createImportFileCodec({ maxOrgBytes: config.maxImportOrgBytes }),
-        hasher: createPasswordHasher(config.passwordHash),
-      }),
+      importData: createImporter({ tx: resources, blobs, codec: importCodec, hasher }),
     };
+    const jobs = config.services.idport
+      ? composeJobs({ db, tx: resources, blobs, codec: importCodec, hasher, config, log, audit })
+      : undefined;
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db, sealed);
     const clientCredentials = createClientCredentials({ directory, secrets: createMachineSecretStore(db), realms: realmSettings, clock });
@@ -222,9 +232,10 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const handler = createHttpHandler({
       admin: createAdminHandlers(adminUseCases),
       ...(config.services.idport ? { migration: createMigrationHandlers(adminUseCases) } : {}),
+      ...(jobs ? { jobs: jobs.handlers } : {}),
       management: createManagementHandlers({
-        machineUsers: createMachineUserCommands({ directory, guard }),
-        accessTokens: createAccessTokenCommands({ directory, clock, guard }),
+        machineUsers: createMachineUserCommands({ directory, uow, guard }),
+        accessTokens: createAccessTokenCommands({ directory, uow, clock, guard }),
         clientCredentials,
       }),
       interceptors: [createCallInterceptor(log), drain.interceptor, createErrorsInterceptor(log, databaseUnavailable)],
@@ -251,6 +262,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
         log.info('call', { ...fields, durationMs: Math.round(durationSeconds * 1e6) / 1e3 });
       }),
     );
+    jobs?.start();
     let stopped: Promise<void> | undefined;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     return {
@@ -259,14 +271,18 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       host: config.host,
       bootstrapToken: boot.created ? boot.token : undefined,
       close() {
-        stopped ??= server
-          .close()
+        stopped ??= Promise.all([server.close(), jobs?.stop()])
           .then(() => db.close())
           .then(unlock);
         return stopped.then(() => {});
       },
       shutdown() {
-        const done = shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase: () => db.close().then(unlock) });
+        const closeDatabase = async () => {
+          await jobs?.stop();
+          await db.close();
+          await unlock();
+        };
+        const done = shutdown({ server, drain, graceMs: config.shutdownGraceMs, log, closeDatabase });
         stopped ??= done.then(() => {});
         return done;
       },

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type KratosMapping, parseKratosMapping } from './application/convert/kratos-traits.js';
 import { parseDuration } from './domain/duration.js';
@@ -47,6 +48,14 @@ export interface Config {
    * for one of the pool's export connections.
    */
   streamIdleTimeoutMs: number;
+  /**
+   * Migration jobs: this replica's name (IDPORT_REPLICA, default host:pid), how long a lease
+   * lasts unrenewed before another replica takes the job over (IDPORT_JOB_LEASE), how often an
+   * idle replica looks for queued jobs (IDPORT_JOB_POLL).
+   */
+  jobs: { replica: string; leaseMs: number; pollMs: number };
+  /** IDPORT_AUDIT_RETENTION: audit events older than this are pruned; undefined = kept. */
+  auditRetentionMs: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -138,5 +147,11 @@ export function loadConfig(env: Env = process.env): Config {
       keyFile: resolve(env.IDPORT_SECRETS_KEY_FILE ?? resolve(home, 'secrets.key')),
     },
     streamIdleTimeoutMs: positiveDuration(env, 'IDPORT_STREAM_IDLE_TIMEOUT', '30s'),
+    jobs: {
+      replica: env.IDPORT_REPLICA || `${hostname()}:${process.pid}`,
+      leaseMs: positiveDuration(env, 'IDPORT_JOB_LEASE', '30s'),
+      pollMs: positiveDuration(env, 'IDPORT_JOB_POLL', '1s'),
+    },
+    auditRetentionMs: env.IDPORT_AUDIT_RETENTION ? positiveDuration(env, 'IDPORT_AUDIT_RETENTION', '') : undefined,
   };
 }

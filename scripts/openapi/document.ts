@@ -159,7 +159,21 @@ export function buildOpenApi(files: readonly DescFile[], info: { title: string; 
                   },
                 }),
             responses: {
-              '200': { description: 'OK', content: { 'application/json': { schema: ref(method.output.typeName) } } },
+              '200':
+                method.methodKind === 'server_streaming'
+                  ? {
+                      // grpc-gateway's stream: one JSON object per line, the message under "result".
+                      description: 'OK: newline-delimited JSON, one {"result": message} per line; a failure ends it with {"error": Status}',
+                      content: {
+                        'application/x-ndjson': {
+                          schema: {
+                            type: 'object',
+                            properties: { result: ref(method.output.typeName), error: { $ref: '#/components/schemas/Status' } },
+                          },
+                        },
+                      },
+                    }
+                  : { description: 'OK', content: { 'application/json': { schema: ref(method.output.typeName) } } },
               default: {
                 description: 'An error (grpc-gateway body)',
                 content: { 'application/json': { schema: { $ref: '#/components/schemas/Status' } } },

@@ -1,3 +1,4 @@
+import type { AuditEntry } from './jobs/job-ports.js';
 /**
  * The instance's directory behind ports: users, tokens, memberships and orgs, as the
  * directory use cases and the access checks see them. Re-exported by ports.ts, which the
@@ -91,7 +92,12 @@ export interface DirectoryStore {
   saveInstance(instance: { defaultOrgId: string; adminUserId: string }): Promise<void>;
 }
 
+/** Appends to the audit trail in the unit of work's transaction (see jobs/job-ports.ts AuditStore). */
+export interface AuditLog {
+  append(entries: readonly AuditEntry[]): Promise<void>;
+}
+
 /** Runs work atomically; nested calls become savepoints. */
 export interface UnitOfWork {
-  transactional<T>(work: (stores: { directory: DirectoryStore }) => Promise<T>): Promise<T>;
+  transactional<T>(work: (stores: { directory: DirectoryStore; audit: AuditLog }) => Promise<T>): Promise<T>;
 }

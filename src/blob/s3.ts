@@ -116,10 +116,13 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
       });
       // lib-storage sends its requests without our signal, so after an abort the SDK would
       // retry a request the destroyed client cut off. Per attempt (the deserialize step runs
-      // inside the retry loop), refuse everything but the AbortMultipartUpload below.
+      // inside the retry loop), refuse everything but the AbortMultipartUpload below. Once the
+      // call has answered, refuse everything: lib-storage's own abort, sent when a hung part
+      // finally fails, would otherwise reach the store after the caller heard the outcome.
+      let answered = false;
       client.middlewareStack.add(
         (next, context) => async (args) => {
-          if (stop.signal.aborted && context.commandName !== 'AbortMultipartUploadCommand') throw blobDeadline();
+          if (answered || (stop.signal.aborted && context.commandName !== 'AbortMultipartUploadCommand')) throw blobDeadline();
           return next(args);
         },
         { step: 'deserialize', name: 'idportStopAfterAbort' },
@@ -161,6 +164,7 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
         if (sourceError !== undefined) throw sourceError.error;
         throw fail(e);
       } finally {
+        answered = true;
         signal.removeEventListener('abort', onAbort);
         // Closes the sockets, also of a request still hanging on a stalled store.
         client.destroy();

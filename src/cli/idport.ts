@@ -6,6 +6,7 @@
  *   import identities  Kratos identity files into a running instance (as `kratos import identities`)
  *   convert  a ZITADEL, Kratos or realm file into another of the three, offline
  *   migrate  instance to instance, without a file (src/cli/migrate.ts)
+ *   jobs     start, watch, list and cancel background import/export jobs (src/cli/jobs.command.ts)
  * Exit codes: 0 done, 1 done but some resources failed, 2 usage error or failed call.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -124,6 +125,63 @@ export function createProgram(): Command {
     .action(async (input: string, output: string, flags: { from: Format; to: Format; org?: string; orgName?: string }) => {
       const { convertFile } = await import('./convert.js');
       await run(() => convertFile({ ...flags, input, output }, stdio), 'convert');
+    });
+
+  const jobs = program.command('jobs').description('migration jobs on a running instance: run in the background, resumable, watched');
+  const json = (cmd: Command) => cmd.option('--json', 'print the job as proto-JSON');
+  json(endpoint(jobs.command('import')))
+    .description("start an import job: FILE sent inline, or --local PATH in the server's import directory")
+    .argument('[file]', 'an ExportData file (admin DataOrgs: {"orgs":[…]})')
+    .option('--local <path>', "a file in the server's IDPORT_IMPORT_DIR (for big files)")
+    .addOption(new Option('--conflict-policy <policy>', 'a resource that exists with other content').choices(['fail', 'skip', 'overwrite']))
+    .option('--dry-run', 'report what would happen, write nothing')
+    .option('--timeout <duration>', "the job's deadline (Go duration)", duration)
+    .action(async (file: string | undefined, flags) => {
+      const { startImport } = await import('./jobs.command.js');
+      await run(() => startImport(file, flags), 'jobs import');
+    });
+  json(endpoint(jobs.command('export')))
+    .description("start an export job to a file in the server's export directory")
+    .requiredOption('--local <path>', "where, in the server's IDPORT_EXPORT_DIR")
+    .option('--org <id>', 'an org to export (repeatable; default: all)', collect)
+    .option('--exclude-org <id>', 'an org to leave out (repeatable)', collect)
+    .option('--with-passwords', 'include password hashes')
+    .option('--with-otp', 'include OTP secrets')
+    .option('--timeout <duration>', "the job's deadline (Go duration)", duration)
+    .action(async (flags) => {
+      const { startExport } = await import('./jobs.command.js');
+      await run(() => startExport(flags), 'jobs export');
+    });
+  json(endpoint(jobs.command('get')))
+    .argument('<id>')
+    .description('show a job')
+    .action(async (id: string, flags) => {
+      const { getJob } = await import('./jobs.command.js');
+      await run(() => getJob(id, flags), 'jobs get');
+    });
+  json(endpoint(jobs.command('list')))
+    .description('list jobs, newest first')
+    .addOption(new Option('--state <state>').choices(['queued', 'running', 'succeeded', 'failed', 'cancelled']))
+    .option('--principal <user-id>', 'only jobs this user started')
+    .action(async (flags) => {
+      const { listJobs } = await import('./jobs.command.js');
+      await run(() => listJobs(flags), 'jobs list');
+    });
+  json(endpoint(jobs.command('cancel')))
+    .argument('<id>')
+    .description('cancel a job (a running one stops at its next checkpoint)')
+    .action(async (id: string, flags) => {
+      const { cancelJob } = await import('./jobs.command.js');
+      await run(() => cancelJob(id, flags), 'jobs cancel');
+    });
+  endpoint(jobs.command('watch'))
+    .argument('<id>')
+    .description(
+      'follow a job to its end: a progress bar with rate and ETA on a terminal, plain lines otherwise; exit 1 unless it succeeded',
+    )
+    .action(async (id: string, flags) => {
+      const { watchJob } = await import('./jobs.command.js');
+      await run((signal) => watchJob(id, flags, signal), 'jobs watch');
     });
 
   program

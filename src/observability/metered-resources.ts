@@ -33,6 +33,8 @@ function add(tally: Tally, kind: string, rows: readonly StoredResource[]) {
 
 function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
   return {
+    // Keeps what the store attaches to its writers (the transaction handle, see resource-store.ts).
+    ...writer,
     existingRefs: (refs) => writer.existingRefs(refs),
     findExisting: (kind, orgId, items) => writer.findExisting(kind, orgId, items),
     userNameScope: (orgId) => writer.userNameScope(orgId),

@@ -29,7 +29,12 @@ export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelle
  * One prom-client registry per app (tests run several apps in one process). Names follow
  * Prometheus' conventions: `_total` counters, `_seconds` histograms, base units.
  */
-export function createMetrics(options: { poolStats(): Promise<PoolStats>; inFlight(): number }): Metrics {
+export function createMetrics(options: {
+  poolStats(): Promise<PoolStats>;
+  inFlight(): number;
+  /** Jobs in the database by state (all replicas' jobs); left out, every state reads 0. */
+  jobCounts?(): Promise<Partial<Record<(typeof JOB_STATES)[number], number>>>;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const calls = new Counter({
@@ -58,8 +63,16 @@ export function createMetrics(options: { poolStats(): Promise<PoolStats>; inFlig
     labelNames: ['direction', 'kind'],
     registers: [registry],
   });
-  const jobs = new Gauge({ name: 'idport_jobs', help: 'Background jobs by state.', labelNames: ['state'], registers: [registry] });
-  for (const state of JOB_STATES) jobs.set({ state }, 0);
+  new Gauge({
+    name: 'idport_jobs',
+    help: 'Migration jobs by state, as the database holds them (shared by every replica).',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const counts = (await options.jobCounts?.()) ?? {};
+      for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
+    },
+  });
   new Gauge({
     name: 'idport_db_pool_connections',
     help: 'Database connections: max (configured), total (open), idle, and waiting (callers queued for one).',

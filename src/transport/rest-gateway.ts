@@ -10,6 +10,7 @@ import { checkJsonBounds, type JsonLimits } from './gate/json-bounds.js';
 import { restDetails } from './interceptors/error-details.js';
 import { toConnectError } from './interceptors/errors.interceptor.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
+import { serveRestStream } from './rest-stream.js';
 
 /** One `google.api.http` binding, compiled. */
 export interface RestRoute {
@@ -37,8 +38,12 @@ export function compileRestRoutes(services: readonly DescService[]): RestRoute[]
       routes.push({ verb: rule.pattern.case.toUpperCase(), pattern: new RegExp(`^${source}$`), variables, body: rule.body, method });
     }
   }
-  return routes;
+  // A custom verb (`/jobs/{job_id}:cancel`) is tried before the plain variable path, whose
+  // `{job_id}` segment would otherwise take "abc:cancel" as the id (grpc-gateway splits the verb off first).
+  return routes.sort((a, b) => Number(hasVerb(b)) - Number(hasVerb(a)));
 }
+
+const hasVerb = (route: RestRoute) => /:[\w]+\$$/.test(route.pattern.source);
 
 /** grpc-gateway's error body, which ZITADEL's REST clients parse; details as typed `Any` JSON. */
 function gatewayError(err: ConnectError) {
@@ -139,6 +144,11 @@ export function createRestGateway(options: {
     for (const [i, name] of route.variables.entries()) bindField(route.method, message, name, decodeURIComponent(values[i] ?? ''));
 
     const uReq = universalRequestFromNodeRequest(req, res, message, options.gate.contextValues(decision));
+    if (route.method.methodKind === 'server_streaming') {
+      uReq.header.delete('content-length');
+      await serveRestStream(handler, uReq, message, new URL(handler.requestPath, url).toString(), res);
+      return true;
+    }
     uReq.method = 'POST';
     uReq.header.set('content-type', 'application/json');
     uReq.header.delete('content-length');

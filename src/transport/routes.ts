@@ -8,6 +8,7 @@ import {
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
+import { JobService } from '../../gen/idport/v1/jobs_pb.js';
 import { MigrationService } from '../../gen/idport/v1/migration_pb.js';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { ManagementService } from '../../gen/zitadel/management_pb.js';
@@ -24,13 +25,15 @@ import { registerReflection } from './reflection.js';
 import { compileRestRoutes, createRestGateway } from './rest-gateway.js';
 
 /** The ZITADEL-compatible services idport serves (the REST gateway mounts their http rules). */
-export const API_SERVICES: readonly DescService[] = [AdminService, ManagementService, MigrationService];
+export const API_SERVICES: readonly DescService[] = [AdminService, ManagementService, MigrationService, JobService];
 
 export interface HandlerOptions {
   admin: ServiceImpl<typeof AdminService>;
   management: ServiceImpl<typeof ManagementService>;
   /** idport's own package; left out, idport speaks only ZITADEL's contract (IDPORT_SERVICES). */
   migration?: ServiceImpl<typeof MigrationService>;
+  /** idport's jobs, served with the migration service. */
+  jobs?: ServiceImpl<typeof JobService>;
   interceptors: Interceptor[];
   /** Authentication and permission, checked from the headers before any body byte is read. */
   gate: AuthGate;
@@ -109,6 +112,7 @@ async function withAdminShapedV1(
 export const IMPORT_ROUTES = new Map<DescMethod, (body: JsonObject) => JsonObject>([
   [AdminService.method.importData, (body) => routeByShape(markLoneSurrogates(body) as JsonObject)],
   [MigrationService.method.importData, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
+  [JobService.method.startImport, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
 ]);
 
 async function nextOrFailure(
@@ -134,7 +138,10 @@ export function createHttpHandler(options: HandlerOptions) {
   router.service(AdminService, options.admin);
   router.service(ManagementService, options.management);
   if (options.migration) router.service(MigrationService, options.migration);
-  const served = API_SERVICES.filter((s) => s !== MigrationService || options.migration !== undefined);
+  if (options.jobs) router.service(JobService, options.jobs);
+  const served = API_SERVICES.filter(
+    (s) => (s !== MigrationService || options.migration !== undefined) && (s !== JobService || options.jobs !== undefined),
+  );
   registerHealth(router, served, async () => (await options.readiness.status()).ready);
   const probes = createProbeRoutes(options.readiness);
   registerReflection(router, [...served, Health]);

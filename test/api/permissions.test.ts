@@ -22,6 +22,17 @@ const ZITADEL_PERMISSIONS: Record<string, string> = {
   'idport.v1.MigrationService/ImportData': 'iam.write',
   'idport.v1.MigrationService/StreamExport': 'iam.read',
   'idport.v1.MigrationService/StreamImport': 'iam.write',
+  // Jobs: starting or cancelling one writes (iam.write); reading them and the audit trail,
+  // which holds ids, outcomes and digests and never content, is iam.read (as ExportData).
+  'idport.v1.JobService/StartImport': 'iam.write',
+  'idport.v1.JobService/StartExport': 'iam.write',
+  'idport.v1.JobService/GetJob': 'iam.read',
+  'idport.v1.JobService/ListJobs': 'iam.read',
+  'idport.v1.JobService/CancelJob': 'iam.write',
+  'idport.v1.JobService/GetJobReport': 'iam.read',
+  'idport.v1.JobService/WatchJob': 'iam.read',
+  'idport.v1.JobService/ListAuditEvents': 'iam.read',
+  'idport.v1.JobService/ExportAuditEvents': 'iam.read',
 };
 
 const methods = API_SERVICES.flatMap((service) =>

@@ -3,10 +3,10 @@ import { invalidArgument, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Principal } from '../../domain/permissions.js';
 import type { TargetGuard } from '../access/target-guard.js';
-import type { Clock, DirectoryStore, PersonalAccessToken } from '../ports.js';
+import type { Clock, DirectoryStore, PersonalAccessToken, UnitOfWork } from '../ports.js';
 import { MAX_PAGE } from './orgs.js';
 
-export function createAccessTokenCommands(deps: { directory: DirectoryStore; clock: Clock; guard: TargetGuard }) {
+export function createAccessTokenCommands(deps: { directory: DirectoryStore; uow: UnitOfWork; clock: Clock; guard: TargetGuard }) {
   async function requireUserInOrg(orgId: string, userId: string) {
     const user = await deps.directory.getUser(userId);
     if (!user || user.orgId !== orgId) throw notFound('USER-not-found', `user ${userId} not found in org ${orgId}`);
@@ -35,7 +35,20 @@ export function createAccessTokenCommands(deps: { directory: DirectoryStore; clo
       if (expiry.getTime() <= now.getTime()) throw invalidArgument('PAT-expired', 'expiration_date must be in the future');
       const { token, hash } = newAccessToken();
       const record: PersonalAccessToken = { id: newId(), userId, expiresAt: expiry, scopes: ['openid'], createdAt: now };
-      await deps.directory.addToken(record, hash);
+      // The token and its audit event commit together.
+      await deps.uow.transactional(async ({ directory, audit }) => {
+        await directory.addToken(record, hash);
+        await audit.append([
+          {
+            principal: actor?.userId ?? '',
+            kind: 'pat.added',
+            orgId,
+            resourceId: record.id,
+            outcome: 'done',
+            detail: JSON.stringify({ userId, expiresAt: expiry.toISOString() }),
+          },
+        ]);
+      });
       return { tokenId: record.id, token, createdAt: now };
     },
 
@@ -48,9 +61,13 @@ export function createAccessTokenCommands(deps: { directory: DirectoryStore; clo
     async removeToken(actor: Principal | null, orgId: string, userId: string, tokenId: string): Promise<void> {
       await requireUserInOrg(orgId, userId);
       await deps.guard.mayActOn(actor, userId, 'user.write');
-      if (!(await deps.directory.removeToken(userId, tokenId))) {
-        throw notFound('PAT-not-found', `token ${tokenId} not found for user ${userId}`);
-      }
+      await deps.uow.transactional(async ({ directory, audit }) => {
+        if (!(await directory.removeToken(userId, tokenId))) {
+          throw notFound('PAT-not-found', `token ${tokenId} not found for user ${userId}`);
+        }
+        const detail = JSON.stringify({ userId });
+        await audit.append([{ principal: actor?.userId ?? '', kind: 'pat.removed', orgId, resourceId: tokenId, outcome: 'done', detail }]);
+      });
     },
   };
 }

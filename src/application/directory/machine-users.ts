@@ -2,7 +2,7 @@ import { invalidArgument, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Principal } from '../../domain/permissions.js';
 import type { TargetGuard } from '../access/target-guard.js';
-import type { DirectoryStore } from '../ports.js';
+import type { DirectoryStore, UnitOfWork } from '../ports.js';
 
 export interface AddMachineUserInput {
   orgId: string;
@@ -15,7 +15,7 @@ export interface AddMachineUserInput {
 
 const USER_NAME = /^[^\s]{1,200}$/;
 
-export function createMachineUserCommands(deps: { directory: DirectoryStore; guard: TargetGuard }) {
+export function createMachineUserCommands(deps: { directory: DirectoryStore; uow: UnitOfWork; guard: TargetGuard }) {
   return {
     /** Creates a service (machine) user, as the migration guide's first setup step does. */
     async addMachineUser(input: AddMachineUserInput): Promise<{ userId: string }> {
@@ -35,7 +35,11 @@ export function createMachineUserCommands(deps: { directory: DirectoryStore; gua
       if (!user || user.orgId !== orgId) throw notFound('USER-not-found', `user ${userId} not found in org ${orgId}`);
       await deps.guard.mayAssume(actor, userId, 'user.delete');
       await deps.guard.keepsAnOwner(userId, null);
-      await deps.directory.removeUser(userId);
+      await deps.uow.transactional(async ({ directory, audit }) => {
+        await directory.removeUser(userId);
+        const detail = JSON.stringify({ userName: user.userName, type: user.type });
+        await audit.append([{ principal: actor?.userId ?? '', kind: 'user.removed', orgId, resourceId: userId, outcome: 'done', detail }]);
+      });
     },
   };
 }

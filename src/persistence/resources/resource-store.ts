@@ -193,7 +193,21 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
       await run('select pg_advisory_xact_lock($1::int4, hashtext($2))', [ORG_LOCK_NAMESPACE, orgId]);
     },
   };
+  Object.defineProperty(writer, TRANSACTION, { value: em, enumerable: true });
   return writer;
+}
+
+/**
+ * The transaction a writer writes in, so job checkpoints and audit events commit with the data.
+ * An enumerable symbol: decorators that spread the writer (`{...writer, insert}`) keep it.
+ */
+const TRANSACTION = Symbol('idport.transaction');
+
+/** The EntityManager (in its transaction) behind a writer this module made, or a decorator of one. */
+export function transactionOf(writer: ResourceWriter): EntityManager {
+  const em = (writer as unknown as Record<symbol, EntityManager | undefined>)[TRANSACTION];
+  if (!em) throw new Error('not a writer of the resource store');
+  return em;
 }
 
 /** Transactions for import (one per org and pass) and export (one snapshot); `secrets` seals and opens at this boundary. */

@@ -6,6 +6,7 @@ import { AddIAMMemberResponseSchema, ListOrgsResponseSchema } from '../../../gen
 import { ListDetailsSchema } from '../../../gen/zitadel/object_pb.js';
 import { OrgSchema, OrgState } from '../../../gen/zitadel/org_pb.js';
 import type { OrgFilter, OrgSummary } from '../../application/ports.js';
+import { principalOf } from '../interceptors/auth.interceptor.js';
 import { pageOf, textMatch } from '../list-query.js';
 import { objectDetails } from '../object-details.js';
 import type { AdminUseCases } from '../use-cases.js';
@@ -56,8 +57,8 @@ export function createDirectoryHandlers(uc: AdminUseCases) {
       });
     },
 
-    async addIAMMember(req: AddIAMMemberRequest, _ctx: HandlerContext) {
-      await uc.iamMembers.addIamMember(req.userId, req.roles);
+    async addIAMMember(req: AddIAMMemberRequest, ctx: HandlerContext) {
+      await uc.iamMembers.addIamMember(principalOf(ctx), req.userId, req.roles);
       return create(AddIAMMemberResponseSchema, { details: objectDetails('') });
     },
   };

@@ -4,10 +4,11 @@ import { type ExportDataRequest, ExportDataResponseSchema } from '../../../gen/z
 import type { BlobTarget } from '../../application/ports.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { callSignal } from '../call-signal.js';
+import { principalOf } from '../interceptors/auth.interceptor.js';
 import type { AdminUseCases } from '../use-cases.js';
 import { s3Target } from './s3-target.js';
 
-function targetsOf(req: ExportDataRequest): BlobTarget[] {
+export function targetsOf(req: ExportDataRequest): BlobTarget[] {
   const targets: BlobTarget[] = [];
   if (req.localOutput) {
     if (!req.localOutput.path) throw invalidArgument('EXPORT-local-path', 'local_output.path is required');
@@ -34,6 +35,7 @@ export function createExportHandler(uc: AdminUseCases) {
       toResponse: req.responseOutput,
       targets: targetsOf(req),
       signal: callSignal(ctx, req.timeout),
+      principal: principalOf(ctx)?.userId ?? '',
     });
     if (result.json === undefined) return create(ExportDataResponseSchema);
     return fromJson(ExportDataResponseSchema, JSON.parse(result.json) as JsonValue);

@@ -27,7 +27,7 @@ const POLICY: Record<PbConflictPolicy, ConflictPolicy> = {
   [PbConflictPolicy.OVERWRITE]: 'overwrite',
 };
 
-const OUTCOME: Record<ReportOutcome, Outcome> = {
+export const OUTCOME: Record<ReportOutcome, Outcome> = {
   created: Outcome.CREATED,
   unchanged: Outcome.UNCHANGED,
   updated: Outcome.UPDATED,
@@ -35,20 +35,24 @@ const OUTCOME: Record<ReportOutcome, Outcome> = {
   failed: Outcome.FAILED,
 };
 
-function options(o: ImportOptions | undefined) {
+export function importOptions(o: ImportOptions | undefined) {
   return { conflictPolicy: POLICY[o?.conflictPolicy ?? PbConflictPolicy.UNSPECIFIED] ?? 'fail', dryRun: o?.dryRun ?? false };
 }
 
-/** ZITADEL's answer plus every resource's outcome and the totals. */
-function detailedResponse(report: ImportReport) {
-  const c = report.counts;
-  const counts = {
+/** The totals as idport.v1.ImportCounts. */
+export function countsMessage(c: ImportReport['counts']) {
+  return {
     created: BigInt(c.created),
     unchanged: BigInt(c.unchanged),
     updated: BigInt(c.updated),
     skipped: BigInt(c.skipped),
     failed: BigInt(c.failed),
   };
+}
+
+/** ZITADEL's answer plus every resource's outcome and the totals. */
+function detailedResponse(report: ImportReport) {
+  const counts = countsMessage(report.counts);
   const results = [];
   for (const r of report.each())
     results.push({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' });
@@ -100,7 +104,7 @@ export function createMigrationHandlers(uc: Pick<AdminUseCases, 'importData' | '
       const inner = req.request ?? create(ImportDataRequestSchema);
       const report = await uc.importData({
         source: importSource(inner),
-        ...options(req.options),
+        ...importOptions(req.options),
         signal: callSignal(ctx, inner.timeout),
       });
       return detailedResponse(report);
@@ -132,7 +136,7 @@ export function createMigrationHandlers(uc: Pick<AdminUseCases, 'importData' | '
       }
       const report = await uc.importData({
         source: { kind: 'inline', orgs: wholeOrgs(first.value, iterator) },
-        ...options(first.value.options),
+        ...importOptions(first.value.options),
         signal: callSignal(ctx, first.value.timeout),
       });
       return detailedResponse(report);

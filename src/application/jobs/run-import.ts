@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { type JsonObject, stringAt } from '../../domain/json.js';
+import { isStorableText } from '../../domain/resources/field-rules.js';
+import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
+import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
+import type { ImportReport, ItemResult } from '../import/import-report.js';
+import { PackedResults } from '../import/packed-results.js';
+import { createReportCollector } from '../import/report-collector.js';
+import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
+import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
+import type { ProgressMeter } from './job-progress.js';
+
+/*
+ * The one place jobs call the importer (src/application/import). It runs the import engine
+ * with its own report sink, and wraps the engine's ports:
+ * - ResourceTransactions.write: each call is one org pass (pass 1 for every org as the input
+ *   is read, then passes 2 and 3); inside its transaction, after its writes, the step's report
+ *   rows, the audit events and the checkpoint are written, so they commit or roll back together.
+ *   A step a previous run committed is not run again: its stored outcome is handed back.
+ * - ResourceWriter.findExisting/insert/replace: the content before and after, for digests.
+ * This relies on the outcome an org pass returns (import-run.ts PassOutcome: orgId, results,
+ * provides, fresh), checked at run time; the sink tells a pass's outcomes (which arrive as the
+ * pass commits) from those no pass holds (unreadable orgs).
+ */
+
+const KINDS = new Map<string, ResourceKind>([ORG_KIND, ...RESOURCE_KINDS].map((k) => [k.type, k]));
+
+interface PassOutcome {
+  orgId: string;
+  results: PackedResults;
+  provides: Map<string, string | undefined>;
+  fresh: boolean;
+}
+
+function asPassOutcome(value: unknown): PassOutcome {
+  const o = value as Partial<PassOutcome> | undefined;
+  if (
+    !o ||
+    typeof o.orgId !== 'string' ||
+    !(o.results instanceof PackedResults) ||
+    !(o.provides instanceof Map) ||
+    typeof o.fresh !== 'boolean'
+  ) {
+    throw new Error('run-import: the importer no longer returns an org pass outcome; re-wire jobs to its report sink');
+  }
+  return o as PassOutcome;
+}
+
+const digest = (item: JsonObject) => createHash('sha256').update(JSON.stringify(item)).digest('hex');
+
+/** Digests of each resource's stored content before and after this pass, by `type:id`. */
+function watchWriter(writer: ResourceWriter, before: Map<string, string>, after: Map<string, string>, orgId: () => string): ResourceWriter {
+  const key = (kind: string, item: JsonObject) => `${kind}:${KINDS.get(kind)?.id(item, orgId()) ?? ''}`;
+  const watched: ResourceWriter = {
+    ...writer,
+    async findExisting(kind, org, items) {
+      const found = await writer.findExisting(kind, org, items);
+      for (const s of found) if (s.orgId === undefined || s.orgId === org) before.set(key(kind, s.item), digest(s.item));
+      return found;
+    },
+    async insert(kind, org, rows, options) {
+      const out = await writer.insert(kind, org, rows, options);
+      const refused = new Set(out.conflicts);
+      rows.forEach((r, i) => {
+        if (!refused.has(i)) after.set(key(kind, r.item), digest(r.item));
+      });
+      return out;
+    },
+    async replace(kind, org, row) {
+      await writer.replace(kind, org, row);
+      after.set(key(kind, row.item), digest(row.item));
+    },
+    savepoint: (work) => writer.savepoint((w) => work(watchWriter(w, before, after, orgId))),
+  };
+  return watched;
+}
+
+export interface ImportJobRun {
+  jobId: string;
+  owner: string;
+  principal: string;
+  source: string;
+  /** Steps a previous run committed, in order. */
+  replay: readonly JobStep[];
+  meter: ProgressMeter;
+  command: Omit<ImportCommand, 'source'> & { source: ImportSource };
+}
+
+/** Runs an import as a job; answers its report and the report rows no step holds (unreadable orgs). */
+export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: AuditStore }) {
+  return async function runImport(run: ImportJobRun): Promise<{ report: ImportReport; tail: ItemResult[] }> {
+    let step = 0;
+    /** Org passes in pass 1, known when the input ends. */
+    let firstPass: number | undefined;
+    const passOf = (n: number) => (firstPass === undefined ? 1 : Math.min(3, Math.floor(n / Math.max(firstPass, 1)) + 1));
+    /** Outcomes of the pass that just committed, which the engine hands the sink next. */
+    let fromStep = 0;
+    const tail: ItemResult[] = [];
+
+    const tx: ResourceTransactions = {
+      analyze: () => deps.tx.analyze(),
+      read: (signal, work) => deps.tx.read(signal, work),
+      async write(signal, options, work) {
+        // A dry run is one transaction rolled back: nothing to checkpoint.
+        if (options.rollback) return deps.tx.write(signal, options, work);
+        const n = step++;
+        const pass = passOf(n);
+        const stored = run.replay[n];
+        if (stored) {
+          const results = new PackedResults();
+          for (const r of stored.results) results.add(r);
+          const outcome: PassOutcome = {
+            orgId: stored.orgId,
+            results,
+            provides: new Map((stored.state.provides as [string, string | null][]).map(([k, v]) => [k, v ?? undefined])),
+            fresh: stored.state.fresh === true,
+          };
+          run.meter.step(pass, stored.results, true);
+          fromStep = stored.results.length;
+          return outcome as never;
+        }
+        const result = await deps.tx.write(signal, options, async (writer) => {
+          const before = new Map<string, string>();
+          const after = new Map<string, string>();
+          let orgId = '';
+          const result = await work(watchWriter(writer, before, after, () => orgId));
+          const outcome = asPassOutcome(result);
+          orgId = outcome.orgId;
+          const results = [...outcome.results];
+          const row: JobStep = {
+            step: n,
+            pass,
+            orgId,
+            results,
+            state: { provides: [...outcome.provides].map(([k, v]) => [k, v ?? null]), fresh: outcome.fresh },
+          };
+          await deps.audit.append(
+            results.map((r) => auditEntry(run, r, before.get(`${r.type}:${r.id}`) ?? '', after.get(`${r.type}:${r.id}`))),
+            writer,
+          );
+          const meter = run.meter;
+          meter.step(pass, results, false);
+          await deps.jobs.checkpoint(writer, run.jobId, run.owner, row, meter.snapshot());
+          return result;
+        });
+        fromStep = Object.values(asPassOutcome(result).results.counts).reduce((a, b) => a + b, 0);
+        return result;
+      },
+    };
+
+    const ended = (orgs: number) => {
+      firstPass = orgs;
+      run.meter.setOrgsTotal(orgs);
+    };
+    const { source, codec } = countOrgs(run.command.source, deps.codec, run.meter, ended);
+    const collector = createReportCollector();
+    const sink = {
+      add(r: ItemResult) {
+        collector.add(r);
+        if (fromStep > 0) fromStep--;
+        else tail.push(r);
+      },
+    };
+    await createImportEngine({ ...deps, codec, tx })({ ...run.command, source }, sink);
+    return { report: collector.report(run.command.dryRun), tail };
+  };
+}
+
+/** Created and updated resources have new content; the rest keep what was stored (if anything). */
+function auditEntry(run: ImportJobRun, r: ItemResult, before: string, after: string | undefined): AuditEntry {
+  const changed = r.outcome === 'created' || r.outcome === 'updated';
+  return {
+    principal: run.principal,
+    jobId: run.jobId,
+    source: run.source,
+    kind: r.type,
+    orgId: r.orgId,
+    resourceId: r.id,
+    outcome: r.outcome,
+    digestBefore: r.outcome === 'created' ? '' : before,
+    digestAfter: changed ? (after ?? '') : before,
+    detail: r.message ?? '',
+  };
+}
+
+/** An org pass-1 runs for: one whose id the importer accepts (import-data.ts orgIdProblem). */
+function runsPassOne(org: JsonObject): boolean {
+  const id = stringAt(org, 'orgId');
+  return id !== '' && isStorableText(id) && [...id].length <= 64;
+}
+
+/**
+ * Counts the orgs that get an org pass (so passes 2 and 3 are told apart) and the bytes read:
+ * inline orgs as they are handed over, a file's through the codec's decode.
+ */
+function countOrgs(
+  source: ImportSource,
+  codec: ImportFileCodec,
+  meter: ProgressMeter,
+  ended: (orgs: number) => void,
+): { source: ImportSource; codec: ImportFileCodec } {
+  let orgs = 0;
+  if (source.kind === 'inline') {
+    const given = source.orgs;
+    const counted: ImportSource = {
+      kind: 'inline',
+      orgs: (async function* () {
+        for await (const org of given) {
+          if (runsPassOne(org)) orgs++;
+          yield org;
+        }
+        ended(orgs);
+      })(),
+    };
+    return { source: counted, codec };
+  }
+  const counting: ImportFileCodec = {
+    validate: (bytes) => codec.validate(bytes),
+    decode: (bytes, shape) =>
+      (async function* () {
+        const counted = (async function* () {
+          for await (const chunk of bytes) {
+            meter.addBytes(chunk.length);
+            yield chunk;
+          }
+        })();
+        for await (const decoded of codec.decode(counted, shape)) {
+          if ('org' in decoded && runsPassOne(decoded.org)) orgs++;
+          yield decoded;
+        }
+        ended(orgs);
+      })(),
+  };
+  return { source, codec: counting };
+}
