@@ -21,29 +21,35 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   } catch (e) {
     refuse(e);
   }
-  const app = await createApp(config).catch(refuse);
-  const everywhere = app.host === '0.0.0.0' || app.host === '::';
-  console.log(
-    `idport listening on ${app.host}:${app.port}${everywhere ? ` (every interface; ${app.url} from this machine)` : ''}: ` +
-      'gRPC, gRPC-Web, Connect and REST on one port; /metrics, /openapi.json, /healthz, /readyz',
-  );
-  if (app.bootstrapToken) {
-    // Only the file holds the token: stdout ends up in log collectors (issue 9).
-    console.log(`admin personal access token written to ${config.adminTokenFile} (mode 0600)`);
-  }
-
+  // The signal handlers go in before the start: a SIGTERM while the database opens (a pod
+  // stopped as it starts) must close it cleanly, not kill the process mid-write by default.
   let stopping = false;
+  const starting = createApp(config).catch(refuse);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      app.shutdown().then(
-        () => process.exit(0),
-        (e) => {
-          process.stderr.write(`idport: shutdown failed: ${e instanceof Error ? e.message : String(e)}\n`);
-          process.exit(1);
-        },
-      );
+      starting
+        .then((app) => app.shutdown())
+        .then(
+          () => process.exit(0),
+          (e) => {
+            process.stderr.write(`idport: shutdown failed: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.exit(1);
+          },
+        );
     });
+  }
+  const app = await starting;
+  const everywhere = app.host === '0.0.0.0' || app.host === '::';
+  if (!stopping) {
+    console.log(
+      `idport listening on ${app.host}:${app.port}${everywhere ? ` (every interface; ${app.url} from this machine)` : ''}: ` +
+        'gRPC, gRPC-Web, Connect and REST on one port; /metrics, /openapi.json, /healthz, /readyz',
+    );
+  }
+  if (app.bootstrapToken) {
+    // Only the file holds the token: stdout ends up in log collectors (issue 9).
+    console.log(`admin personal access token written to ${config.adminTokenFile} (mode 0600)`);
   }
 }

@@ -17,6 +17,7 @@ import { markLoneSurrogates, routeByShape, routeWrappedByShape } from './codec/d
 import type { AuthGate } from './gate/auth-gate.js';
 import { boundJsonBody, type JsonLimits } from './gate/json-bounds.js';
 import { registerHealth } from './health.js';
+import { flatExportBody, flatImportBody } from './idport/flat-bodies.js';
 import { toConnectError } from './interceptors/errors.interceptor.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
@@ -108,11 +109,16 @@ async function withAdminShapedV1(
   };
 }
 
-/** The ImportData methods whose JSON bodies are moved to the field their content belongs to. */
+/**
+ * JSON bodies rewritten before they are decoded: ImportData's data moved to the field its
+ * content belongs to (data-org-shape.ts), and idport's wrapped requests posted as ZITADEL's
+ * flat ones moved under `request` (idport/flat-bodies.ts).
+ */
 export const IMPORT_ROUTES = new Map<DescMethod, (body: JsonObject) => JsonObject>([
   [AdminService.method.importData, (body) => routeByShape(markLoneSurrogates(body) as JsonObject)],
-  [MigrationService.method.importData, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
-  [JobService.method.startImport, (body) => routeWrappedByShape(markLoneSurrogates(body) as JsonObject)],
+  [MigrationService.method.importData, (body) => routeWrappedByShape(flatImportBody(markLoneSurrogates(body) as JsonObject))],
+  [JobService.method.startImport, (body) => routeWrappedByShape(flatImportBody(markLoneSurrogates(body) as JsonObject))],
+  [JobService.method.startExport, (body) => flatExportBody(body)],
 ]);
 
 async function nextOrFailure(

@@ -124,3 +124,18 @@ test('the first start writes the admin PAT only to its file (0600, even over an 
   expect(output).not.toContain(token.slice(0, 16));
   expect(output).not.toContain(token.slice(-16));
 }, 60_000);
+
+test('SIGTERM while the server starts (database opening) closes it cleanly: exit 0, and the next start opens the same data', async () => {
+  // The first log line is written while the embedded database is being set up, before the banner.
+  const first = start({ IDPORT_HOST: '127.0.0.1', IDPORT_PORT: '0' });
+  await waitFor(first, /first start: secrets key/);
+  first.child.kill('SIGTERM');
+  expect(await first.exit).toBe(0);
+  const again = start({ IDPORT_HOST: '127.0.0.1', IDPORT_PORT: '0' });
+  const [, port] = await waitFor(again, /idport listening on 127\.0\.0\.1:(\d+)/);
+  expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  again.child.kill('SIGTERM');
+  expect(await again.exit).toBe(0);
+  // No second owner was refused: the first one let the data directory go.
+  expect(again.stderr.join('')).toBe('');
+});
