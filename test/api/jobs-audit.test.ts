@@ -1,4 +1,5 @@
 import type { JsonObject } from '@bufbuild/protobuf';
+import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dataOrg, humanUser } from '../support/import-data.js';
 import { ndjson, reportRows, restJson, startImportJob, watchToEnd } from '../support/jobs.js';
@@ -129,4 +130,27 @@ test('the trail exports as NDJSON, one event per line, oldest first', async () =
   expect(exported.status).toBe(200);
   expect(exported.contentType).toBe('application/x-ndjson');
   expect(exported.lines.map((l) => (l.result as JsonObject).event)).toEqual(all);
+});
+
+test('every kind of resource gets its digests: created ones a digest after, an unchanged re-run the same before and after', async () => {
+  const orgs = seededOrgs('77') as unknown as JsonObject[];
+  const kinds = async () => {
+    const job = await startImportJob(app.url, app.token, orgs);
+    expect((await watchToEnd(app.url, app.token, String(job.id))).at(-1)?.state).toBe('JOB_STATE_SUCCEEDED');
+    return events(`job_id=${job.id}`);
+  };
+  const created = await kinds();
+  expect(new Set(created.map((e) => e.kind)).size).toBeGreaterThan(20);
+  const undigested = created.filter((e) => e.outcome === 'AUDIT_OUTCOME_CREATED' && !HEX.test(String(e.digestAfter)));
+  expect(undigested.map((e) => `${e.kind}:${e.resourceId}`)).toEqual([]);
+  const after = new Map(created.map((e) => [`${e.kind}:${e.resourceId}`, e.digestAfter]));
+  const again = await kinds();
+  for (const e of again) {
+    expect(e).toMatchObject({ outcome: 'AUDIT_OUTCOME_UNCHANGED' });
+    expect([e.kind, e.digestBefore, e.digestAfter]).toEqual([
+      e.kind,
+      after.get(`${e.kind}:${e.resourceId}`),
+      after.get(`${e.kind}:${e.resourceId}`),
+    ]);
+  }
 });

@@ -49,28 +49,29 @@ function asPassOutcome(value: unknown): PassOutcome {
 const digest = (item: JsonObject) => createHash('sha256').update(JSON.stringify(item)).digest('hex');
 
 /** Digests of each resource's stored content before and after this pass, by `type:id`. */
-function watchWriter(writer: ResourceWriter, before: Map<string, string>, after: Map<string, string>, orgId: () => string): ResourceWriter {
-  const key = (kind: string, item: JsonObject) => `${kind}:${KINDS.get(kind)?.id(item, orgId()) ?? ''}`;
+function watchWriter(writer: ResourceWriter, before: Map<string, string>, after: Map<string, string>): ResourceWriter {
+  // Keyed as the report names resources: a kind's id may include the org it is written to.
+  const key = (kind: string, item: JsonObject, org: string) => `${kind}:${KINDS.get(kind)?.id(item, org) ?? ''}`;
   const watched: ResourceWriter = {
     ...writer,
     async findExisting(kind, org, items) {
       const found = await writer.findExisting(kind, org, items);
-      for (const s of found) if (s.orgId === undefined || s.orgId === org) before.set(key(kind, s.item), digest(s.item));
+      for (const s of found) if (s.orgId === undefined || s.orgId === org) before.set(key(kind, s.item, org), digest(s.item));
       return found;
     },
     async insert(kind, org, rows, options) {
       const out = await writer.insert(kind, org, rows, options);
       const refused = new Set(out.conflicts);
       rows.forEach((r, i) => {
-        if (!refused.has(i)) after.set(key(kind, r.item), digest(r.item));
+        if (!refused.has(i)) after.set(key(kind, r.item, org), digest(r.item));
       });
       return out;
     },
     async replace(kind, org, row) {
       await writer.replace(kind, org, row);
-      after.set(key(kind, row.item), digest(row.item));
+      after.set(key(kind, row.item, org), digest(row.item));
     },
-    savepoint: (work) => writer.savepoint((w) => work(watchWriter(w, before, after, orgId))),
+    savepoint: (work) => writer.savepoint((w) => work(watchWriter(w, before, after))),
   };
   return watched;
 }
@@ -122,10 +123,9 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
         const result = await deps.tx.write(signal, options, async (writer) => {
           const before = new Map<string, string>();
           const after = new Map<string, string>();
-          let orgId = '';
-          const result = await work(watchWriter(writer, before, after, () => orgId));
+          const result = await work(watchWriter(writer, before, after));
           const outcome = asPassOutcome(result);
-          orgId = outcome.orgId;
+          const orgId = outcome.orgId;
           const results = [...outcome.results];
           const row: JobStep = {
             step: n,
