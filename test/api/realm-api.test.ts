@@ -253,3 +253,15 @@ test('Keycloak hash families: pbkdf2-sha256 and argon2 credentials import and ex
   const out = await call('/admin/realms/hashes/users/export?exportHashes=true');
   expect(out.json.users).toEqual(users.map((u) => ({ ...u })));
 });
+
+test('`master` names the instance’s default org on the realm API too, as on the token endpoint', async () => {
+  const orgs = await call('/admin/v1/orgs/_search', { body: {} });
+  const byName = await call('/admin/realms/master/export');
+  expect(byName.status).toBe(200);
+  const defaultOrg = (orgs.json.result as { id: string }[]).find((o) => o.id === byName.json.id || o.id === byName.json.realm);
+  expect(defaultOrg).toBeDefined();
+  const byId = await call(`/admin/realms/${defaultOrg?.id}/export`);
+  expect(byId.json).toEqual(byName.json);
+  const users = await call('/admin/realms/master/users/export');
+  expect(users.status).toBe(200);
+});

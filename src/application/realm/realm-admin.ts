@@ -10,7 +10,7 @@ import type { DirectoryStore, RealmSettingsStore, ResourceTransactions } from '.
 export interface RealmAdminDeps {
   importData(cmd: ImportCommand): Promise<ImportReport>;
   tx: ResourceTransactions;
-  directory: Pick<DirectoryStore, 'getOrg'>;
+  directory: Pick<DirectoryStore, 'getOrg' | 'getInstance'>;
   realms: RealmSettingsStore;
 }
 
@@ -97,6 +97,15 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
   }
 
   return {
+    /**
+     * The org a realm path names: Keycloak's `master` is the instance's default org (as for the
+     * token endpoint, client-credentials.ts), any other realm the org of that id.
+     */
+    async orgOfRealm(realm: string): Promise<string> {
+      if (realm !== 'master') return realm;
+      return (await deps.directory.getInstance())?.defaultOrgId ?? realm;
+    },
+
     /** GET /admin/realms/{realm}/export (or one part of it). */
     async exportRealm(realm: string, parts: RealmParts, withHashes: boolean, signal: AbortSignal): Promise<JsonObject> {
       const exported = zitadelToRealm(await read(realm, withHashes, signal), parts);

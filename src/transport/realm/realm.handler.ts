@@ -85,7 +85,7 @@ export function createRealmHandler(options: RealmHandlerOptions) {
       path: '/admin/realms/{realm}/users/import',
       permission: REALM_PERMISSIONS.users,
       async run({ req, res, url, vars, body, caller, signal }) {
-        const realm = vars.realm ?? '';
+        const realm = await options.realms.orgOfRealm(vars.realm ?? '');
         const given = (await body()) ?? null;
         const nonEmpty = (v: Json | undefined) => (Array.isArray(v) ? v.length > 0 : isJsonObject(v) && Object.keys(v).length > 0);
         const definesConfig = isJsonObject(given) && (nonEmpty(given.clients) || nonEmpty(given.roles));
@@ -102,7 +102,7 @@ export function createRealmHandler(options: RealmHandlerOptions) {
         path: `/admin/realms/{realm}/${suffix}`,
         permission: parts.users && !parts.roles ? 'user.read' : REALM_PERMISSIONS.read,
         async run({ req, res, url, vars, caller, signal }) {
-          const realmId = vars.realm ?? '';
+          const realmId = await options.realms.orgOfRealm(vars.realm ?? '');
           // Hashes only when asked for, and only for callers who may read secrets.
           const withHashes = flag(url, 'exportHashes');
           if (!realmAccess.mayExport(caller, realmId, parts, withHashes)) throw forbidden(realmId);
