@@ -27,7 +27,7 @@ describe.each(backends)('jobs and audit on %s', (_name, create) => {
   beforeAll(async () => {
     testDb = await create();
     db = await openDatabase(testDb.config);
-    jobs = createJobStore(db);
+    jobs = createJobStore(db, testSecretsAtRest());
     audit = createAuditStore(db);
   });
   afterAll(async () => {
