@@ -8,9 +8,9 @@ import { createJobImporter } from './application/jobs/run-import.js';
 import type { BlobStorage, ImportFileCodec, ResourceTransactions } from './application/ports.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { RequestSeal } from './persistence/jobs/job-store.js';
 import { createJobStore } from './persistence/jobs/job-store.js';
 import type { Database } from './persistence/orm.js';
-import type { RequestSeal } from './persistence/jobs/job-store.js';
 import { createExportPlanner, createImportPlanner } from './transport/idport/job-plans.js';
 import { createJobHandlers } from './transport/idport/jobs.handler.js';
 

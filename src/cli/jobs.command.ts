@@ -163,7 +163,12 @@ export async function cancelJob(id: string, flags: EndpointFlags & { json?: bool
 }
 
 /** Follows the job to its end: a bar on a terminal, one line per change otherwise. */
-export async function watchJob(id: string, flags: EndpointFlags, signal: AbortSignal, stream: ProgressStream = process.stderr): Promise<ExitCode> {
+export async function watchJob(
+  id: string,
+  flags: EndpointFlags,
+  signal: AbortSignal,
+  stream: ProgressStream = process.stderr,
+): Promise<ExitCode> {
   const c = await client(flags);
   const bar = liveBar(stream, '{state} [{bar}] {value}/{total} org passes | {rate} rows/s | eta {eta_formatted}');
   let last: Job | undefined;

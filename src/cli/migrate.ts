@@ -20,15 +20,7 @@ import { createIdportSource } from './migrate/idport-source.js';
 import { createIdportTarget } from './migrate/idport-target.js';
 import { createMigrateProgress } from './migrate/progress-view.js';
 import { formatSummary, hasFailures, type MigrationReport } from './migrate/report.js';
-import {
-  type Endpoint,
-  type Kind,
-  MigrationError,
-  type OrgSource,
-  type OrgTarget,
-  type Progress,
-  UsageError,
-} from './migrate/types.js';
+import { type Endpoint, type Kind, MigrationError, type OrgSource, type OrgTarget, type Progress, UsageError } from './migrate/types.js';
 import { createZitadelSource } from './migrate/zitadel-source.js';
 import { createZitadelTarget } from './migrate/zitadel-target.js';
 

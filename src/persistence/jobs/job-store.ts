@@ -108,7 +108,15 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
       const [row] = await run<JobRow>(
         `insert into job (id, kind, state, principal, source, target, request, progress)
          values ($1, $2, 'queued', $3, $4, $5, $6::jsonb, $7::jsonb) returning *`,
-        [job.id, job.kind, job.principal, job.source, job.target, JSON.stringify(seal.sealDocument(job.request)), JSON.stringify(job.progress)],
+        [
+          job.id,
+          job.kind,
+          job.principal,
+          job.source,
+          job.target,
+          JSON.stringify(seal.sealDocument(job.request)),
+          JSON.stringify(job.progress),
+        ],
       );
       return record(row as JobRow);
     },

@@ -26,12 +26,17 @@ const events: ProgressEvent[] = [
  * (readline.cursorTo: ESC [ n G) and clearing the rest (ESC [ 0 K); ESC 7 / ESC 8 save and
  * restore the cursor.
  */
+const ESC = String.fromCharCode(27);
+const TO_COLUMN = new RegExp(`${ESC}\\[\\d*G`);
+const CODES = new RegExp(`${ESC}(\\[[0-9;?]*[A-Za-z]|[78])`, 'g');
+const visible = (text: string) => text.replace(CODES, '');
 const lastFrame = (text: string) =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape codes are what is parsed
-  (text.split(/\u001b\[\d*G/).filter((f) => f.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '').trim() !== '').at(-1) ?? '')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape codes are what is removed
-    .replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '')
-    .trim();
+  visible(
+    text
+      .split(TO_COLUMN)
+      .filter((f) => visible(f).trim() !== '')
+      .at(-1) ?? '',
+  ).trim();
 
 test('not on a terminal: one plain line per org the target took, as before; no bar, no escape codes', () => {
   const out = stream(false);
@@ -45,7 +50,12 @@ test('not on a terminal: one plain line per org the target took, as before; no b
       '',
     ].join('\n'),
   );
-  expect(out.text()).toBe(`${events.filter((e) => e.side === 'target').map((e) => `${formatProgress(e)}\n`).join('')}`);
+  expect(out.text()).toBe(
+    `${events
+      .filter((e) => e.side === 'target')
+      .map((e) => `${formatProgress(e)}\n`)
+      .join('')}`,
+  );
 });
 
 test('on a terminal: a live bar with orgs done of the source’s total, resources per second and an ETA', () => {
@@ -64,7 +74,7 @@ test('on a terminal: a live bar with orgs done of the source’s total, resource
   expect(frame).toMatch(/^migrate \[[█░]+\] 2\/4 orgs \| 20 resources\/s \| eta \S+ \| Two$/);
   expect(out.text()).not.toContain('migrate: target:');
   // The first frame drew 1 of 4 at 10 resources/s: the bar redraws in place as orgs go in.
-  expect(out.text().replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '')).toContain('1/4 orgs | 10 resources/s');
+  expect(visible(out.text())).toContain('1/4 orgs | 10 resources/s');
 });
 
 test('on a terminal, a source that names no total: a count with the rate, no bar and no ETA', () => {
