@@ -151,18 +151,24 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     },
 
     async claim(owner, leaseMs, deadline) {
-      const [row] = await run<JobRow>(
-        `update job set state = 'running', lease_owner = $1, replica = $1, lease_expires_at = now() + $2::interval,
+      // The request is opened inside the claim's transaction: a replica whose key cannot open
+      // it (replicas must share IDPORT_SECRETS_KEY) fails here and leaves the job unclaimed,
+      // rather than holding it under a lease it cannot run.
+      const job = await db.em().transactional(async (tx) => {
+        const [row] = await query<JobRow>(
+          tx as unknown as EntityManager,
+          `update job set state = 'running', lease_owner = $1, replica = $1, lease_expires_at = now() + $2::interval,
            started_at = coalesce(started_at, now()), takeovers = takeovers + (case when state = 'running' then 1 else 0 end)
          where id = (
            select id from job
            where state = 'queued' or (state = 'running' and lease_expires_at < now())
            order by created_at, id limit 1 for update skip locked
          ) returning *`,
-        [owner, interval(leaseMs)],
-      );
-      if (!row) return undefined;
-      const job = record(row);
+          [owner, interval(leaseMs)],
+        );
+        return row ? record(row) : undefined;
+      });
+      if (!job) return undefined;
       if (job.deadlineAt === null) {
         const at = deadline(job);
         if (at) {
