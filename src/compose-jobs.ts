@@ -8,6 +8,7 @@ import { createJobImporter } from './application/jobs/run-import.js';
 import type { BlobStorage, ImportFileCodec, ResourceTransactions } from './application/ports.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { RequestSeal } from './persistence/jobs/job-store.js';
 import { createJobStore } from './persistence/jobs/job-store.js';
 import type { Database } from './persistence/orm.js';
 import { createExportPlanner, createImportPlanner } from './transport/idport/job-plans.js';
@@ -38,6 +39,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 /** Wires migration jobs (store, runner, handlers) and the audit trail; part of compose.ts. */
 export function composeJobs(deps: {
   db: Database;
+  /** Seals each job's stored request (its credentials) with the secrets-at-rest key. */
+  sealed: RequestSeal;
   tx: ResourceTransactions;
   blobs: BlobStorage;
   hasher: ImportDeps['hasher'];
@@ -47,7 +50,7 @@ export function composeJobs(deps: {
   audit: AuditStore;
 }) {
   const audit = deps.audit;
-  const jobs = createJobStore(deps.db);
+  const jobs = createJobStore(deps.db, deps.sealed);
   const planImport = createImportPlanner();
   const planExport = createExportPlanner((cmd, onBytes) =>
     auditExports(createExporter({ tx: deps.tx, blobs: countingBlobs(deps.blobs, onBytes) }), audit)(cmd),

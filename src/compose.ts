@@ -132,8 +132,10 @@ async function openSecrets(config: Config, db: Database, log: Logger): Promise<S
     if (e instanceof SecretKeyError) throw new StartupError(e.message, { cause: e });
     throw e;
   }
-  if (report.otpSecrets || report.payloads) {
-    log.info(`secrets sealed under key ${cipher.keyId}: ${report.otpSecrets} OTP seeds, ${report.payloads} resources`);
+  if (report.otpSecrets || report.payloads || report.jobRequests) {
+    log.info(
+      `secrets sealed under key ${cipher.keyId}: ${report.otpSecrets} OTP seeds, ${report.payloads} resources, ${report.jobRequests} job requests`,
+    );
   }
   return createSecretsAtRest(cipher, paths);
 }
@@ -164,7 +166,8 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
   }
   try {
     const drain = createDrain();
-    const jobCounts = createJobStore(db);
+    const sealed = await openSecrets(config, db, log);
+    const jobCounts = createJobStore(db, sealed);
     const metrics = createMetrics({
       poolStats: () => db.poolStats(),
       inFlight: () => drain.busy,
@@ -172,7 +175,6 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
-    const sealed = await openSecrets(config, db, log);
     const resources = meterResources(
       limitExports(createResourceTransactions(db, sealed), { poolMax: db.poolMax, waitMs: config.streamIdleTimeoutMs }),
       metrics,
@@ -199,7 +201,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       importData: createImporter({ tx: resources, blobs, codec: importCodec, hasher }),
     };
     const jobs = config.services.idport
-      ? composeJobs({ db, tx: resources, blobs, codec: importCodec, hasher, config, log, audit })
+      ? composeJobs({ db, sealed, tx: resources, blobs, codec: importCodec, hasher, config, log, audit })
       : undefined;
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db, sealed);

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { fromJson, type JsonObject, toJson } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import cliProgress from 'cli-progress';
 import { type Job, JobSchema, JobService, JobState } from '../../gen/idport/v1/jobs_pb.js';
 import { ConflictPolicy } from '../../gen/idport/v1/migration_pb.js';
 import { ImportDataRequestSchema } from '../../gen/zitadel/admin_pb.js';
 import { CommandError, type EndpointFlags, type ExitCode, readToken } from './endpoint-options.js';
 import { GrpcClient, GrpcError } from './grpc-client.js';
+import { liveBar, type ProgressStream } from './progress.js';
 
 /**
  * `idport jobs …`: start, watch, list and cancel migration jobs on a running instance
@@ -163,18 +163,14 @@ export async function cancelJob(id: string, flags: EndpointFlags & { json?: bool
 }
 
 /** Follows the job to its end: a bar on a terminal, one line per change otherwise. */
-export async function watchJob(id: string, flags: EndpointFlags, signal: AbortSignal, tty = process.stderr.isTTY): Promise<ExitCode> {
+export async function watchJob(
+  id: string,
+  flags: EndpointFlags,
+  signal: AbortSignal,
+  stream: ProgressStream = process.stderr,
+): Promise<ExitCode> {
   const c = await client(flags);
-  const bar = tty
-    ? new cliProgress.SingleBar(
-        {
-          format: '{state} [{bar}] {value}/{total} org passes | {rate} rows/s | eta {eta_formatted}',
-          stream: process.stderr,
-          etaBuffer: 20,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = liveBar(stream, '{state} [{bar}] {value}/{total} org passes | {rate} rows/s | eta {eta_formatted}');
   let last: Job | undefined;
   try {
     for await (const m of c.serverStream(JobService.method.watchJob, { jobId: id }, { signal })) {
@@ -183,13 +179,11 @@ export async function watchJob(id: string, flags: EndpointFlags, signal: AbortSi
       last = job;
       const p = job.progress;
       if (bar && p) {
-        const total = Math.max(p.orgsTotal * 3, 1);
+        const total = p.orgsTotal * 3;
         const done = p.pass > 0 ? Math.min((p.pass - 1) * p.orgsTotal + p.orgsDone, total) : 0;
-        const payload = { state: STATE_NAME[job.state], rate: p.rowsPerSecond };
-        if (bar.getTotal() !== total || !bar.isActive) bar.isActive ? bar.setTotal(total) : bar.start(total, done, payload);
-        bar.update(done, payload);
+        bar.update(done, total || undefined, { state: STATE_NAME[job.state], rate: p.rowsPerSecond });
       } else if (!bar) {
-        process.stderr.write(`${new Date().toISOString()} ${jobLine(job)}\n`);
+        stream.write(`${new Date().toISOString()} ${jobLine(job)}\n`);
       }
       if (ENDED.has(job.state)) break;
     }

@@ -18,21 +18,14 @@ import { detectKind } from './migrate/detect.js';
 import type { GcsDetour } from './migrate/gcs-detour.js';
 import { createIdportSource } from './migrate/idport-source.js';
 import { createIdportTarget } from './migrate/idport-target.js';
+import { createMigrateProgress } from './migrate/progress-view.js';
 import { formatSummary, hasFailures, type MigrationReport } from './migrate/report.js';
-import {
-  type Endpoint,
-  type Kind,
-  MigrationError,
-  type OrgSource,
-  type OrgTarget,
-  type Progress,
-  type ProgressEvent,
-  UsageError,
-} from './migrate/types.js';
+import { type Endpoint, type Kind, MigrationError, type OrgSource, type OrgTarget, type Progress, UsageError } from './migrate/types.js';
 import { createZitadelSource } from './migrate/zitadel-source.js';
 import { createZitadelTarget } from './migrate/zitadel-target.js';
 
 export { parseCommandLine } from './migrate/args.js';
+export { createMigrateProgress, formatProgress } from './migrate/progress-view.js';
 export { formatSummary, hasFailures, type MigrationReport } from './migrate/report.js';
 export { type Endpoint, type Kind, MigrationError, type ProgressEvent, UsageError } from './migrate/types.js';
 
@@ -157,15 +150,6 @@ async function* noteWhereSourceFailed(orgs: AsyncIterable<DataOrg>, targetKind: 
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-/** A progress event as the CLI prints it (one line on stderr). */
-export function formatProgress(e: ProgressEvent): string {
-  const org = `org ${e.orgId}${e.orgName ? ` (${e.orgName})` : ''}`;
-  const calls =
-    e.calls === undefined ? '' : e.step === 'sent' ? ` in ${e.calls} message(s)` : ` in ${e.calls} call(s), ${e.errors ?? 0} error(s)`;
-  const what = { read: 'read', sent: 'sent', imported: 'imported', 'later-passes': 'grants and members imported' }[e.step];
-  return `migrate: ${e.side}: ${org}: ${what}, ${e.resources} resource(s)${calls}`;
-}
-
 /** Runs the command line; answers the exit code. */
 export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -176,19 +160,16 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
   const interrupt = () => controller.abort(new Error('interrupted: both calls cancelled'));
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
+  // The target's events: each says an org has gone in (and the source's read came first).
+  const progress = createMigrateProgress(process.stderr);
   try {
     const options = await parseCommandLine(args);
-    const report = await migrate({
-      ...options,
-      signal: controller.signal,
-      // The target's events: each says an org has gone in (and the source's read came first).
-      onProgress: (event) => {
-        if (event.side === 'target') console.error(formatProgress(event));
-      },
-    });
+    const report = await migrate({ ...options, signal: controller.signal, onProgress: (event) => progress.onProgress(event) });
+    progress.stop();
     console.log(formatSummary(report));
     return hasFailures(report) ? 1 : 0;
   } catch (e) {
+    progress.stop();
     if (e instanceof UsageError) {
       console.error(`migrate: ${e.message}\n${USAGE}`);
     } else {

@@ -5,6 +5,7 @@
  * the report a clean run of the same import gives, and an audit trail with one event per row.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ interface Replica {
   exit: Promise<unknown>;
 }
 
+const SHARED_KEY = randomBytes(32).toString('base64');
+
 async function startReplica(name: string, databaseUrl: string): Promise<Replica> {
   const home = await mkdtemp(join(tmpdir(), `idport-replica-${name}-`));
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IDPORT_') && k !== 'NODE_OPTIONS'));
@@ -37,6 +40,9 @@ async function startReplica(name: string, databaseUrl: string): Promise<Replica>
       IDPORT_HOST: '127.0.0.1',
       IDPORT_PORT: '0',
       IDPORT_REPLICA: name,
+      // Replicas of one database share the key that seals secrets at rest, a job's stored
+      // request among them (README): a replica with a key of its own could not resume the job.
+      IDPORT_SECRETS_KEY: SHARED_KEY,
       IDPORT_JOB_LEASE: '3s',
       IDPORT_JOB_POLL: '100ms',
       IDPORT_LOG_LEVEL: 'error',

@@ -154,3 +154,26 @@ test("a job's own timeout ends it FAILED, with nothing of the org it was writing
   });
   expect(exported.json.orgs ?? []).toEqual([]);
 });
+
+test('a REST watch whose client goes away ends on the server: no call left in flight while the job runs on', async () => {
+  const inFlight = async () =>
+    Number(/^idport_calls_in_flight (\d+)$/m.exec(await (await fetch(`${app.url}/metrics`)).text())?.[1] ?? Number.NaN);
+  expect(await inFlight()).toBe(0);
+  const job = await startImportJob(app.url, app.token, bulkOrgs('jd', 30, 200));
+  const controller = new AbortController();
+  const res = await fetch(`${app.url}/idport/v1/jobs/${job.id}:watch`, {
+    headers: { authorization: `Bearer ${app.token}` },
+    signal: controller.signal,
+  });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  expect(new TextDecoder().decode((await reader.read()).value)).toContain('"result"');
+  expect(await inFlight()).toBe(1);
+  controller.abort();
+  const until = Date.now() + 10_000;
+  while ((await inFlight()) !== 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  expect(await inFlight()).toBe(0);
+  // The watch ended with its client, not with the job.
+  const { json } = await restJson(app.url, app.token, 'GET', `/idport/v1/jobs/${job.id}`);
+  expect(['JOB_STATE_QUEUED', 'JOB_STATE_RUNNING']).toContain((json.job as JsonObject).state);
+  expect((await watchToEnd(app.url, app.token, String(job.id))).at(-1)?.state).toBe('JOB_STATE_SUCCEEDED');
+}, 120_000);

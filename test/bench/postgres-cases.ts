@@ -10,7 +10,7 @@ import { createDataset } from './dataset.js';
 import { exportReference } from './export-reference.js';
 import { type CopyFile, writeCopyFiles, writeImportFile } from './files.js';
 import { gcsImport } from './gcs-leg.js';
-import { exportTo, importFrom } from './idport-steps.js';
+import { exportTo, importFrom, importJob } from './idport-steps.js';
 import { fasterCopy, figures, mb, runCase } from './results.js';
 import { s3Leg } from './s3-leg.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-db.js';
@@ -132,6 +132,22 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
   });
   const bootstrap = 'bootstrapResources' in main ? main.bootstrapResources : 0;
 
+  // (g) The same file as a migration job, in a database of its own: against the direct import
+  // (issue 11: a job costs at most 10% of its rate), `overheadPct` = job time / direct time - 1.
+  const direct = main.import.ok ? { name: 'direct import', ms: main.import.ms, rows: dataset.resources } : undefined;
+  const job = await runCase(
+    'import job',
+    () =>
+      inDatabase('job', async (db) => {
+        const home = await newHome('job');
+        const step = await importJob(serverEnv(db, home), home, { data_orgs_local: { path: 'bench.json' } }, dataset.resources);
+        const overheadPct = direct ? Math.round((step.ms / direct.ms - 1) * 1000) / 10 : null;
+        return { ...figures({ ...step, rows: dataset.resources }, direct), wallMs: step.wallMs, overheadPct };
+      }),
+    { log },
+  );
+  if (job.ok) log(`${line('(g) import as a job', job)}  overhead ${job.overheadPct}%`);
+
   const file = join(importDir, 'bench.json');
   const gcs = o.skipGcs
     ? undefined
@@ -174,6 +190,7 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
     bootstrapResources: bootstrap,
     copy: { pgCopyStreams: streams, psql, reference: copyRef?.name ?? null },
     ...main,
+    importJob: job,
     ...(gcs ? { gcsImport: gcs } : {}),
     ...(s3 ? { s3 } : {}),
     plaintextPasswords: plaintext,

@@ -6,7 +6,8 @@
  * figure with the machine's load and the commit to bench/results/ (README "Benchmarks"):
  * - PostgreSQL (the server DATABASE_URL names; every database is this run's own): COPY of
  *   prebuilt rows (pg-copy-streams and psql), import from a file, export to a file, the export
- *   reference, a re-import of the same file, import from GCS and S3, plaintext passwords, and
+ *   reference, a re-import of the same file, the same import as a migration job (its overhead),
+ *   import from GCS and S3, plaintext passwords, and
  *   one org holding all users (postgres-cases.ts);
  * - embedded PGlite: import and export (it has no COPY FROM STDIN, so no reference).
  * A case that fails is recorded with its error and the run goes on. Absolute numbers vary with

@@ -27,7 +27,7 @@ describe.each(backends)('jobs and audit on %s', (_name, create) => {
   beforeAll(async () => {
     testDb = await create();
     db = await openDatabase(testDb.config);
-    jobs = createJobStore(db);
+    jobs = createJobStore(db, testSecretsAtRest());
     audit = createAuditStore(db);
   });
   afterAll(async () => {
@@ -53,6 +53,27 @@ describe.each(backends)('jobs and audit on %s', (_name, create) => {
     expect((await jobs.renew('j-claim', owner, 60_000)).held).toBe(false);
     expect(await jobs.finish('j-claim', owner, { state: 'succeeded', error: '', progress: emptyProgress() })).toBe(false);
     expect(await jobs.finish('j-claim', other, { state: 'succeeded', error: '', progress: emptyProgress() })).toBe(true);
+  });
+
+  test('the request is stored sealed; a replica with another key cannot claim the job, which stays queued for one that can', async () => {
+    await jobs.create({
+      id: 'j-sealed',
+      kind: 'import',
+      principal: 'p',
+      source: 'gcs:b/o',
+      target: 'database',
+      request: { request: { dataOrgsGcs: { bucket: 'b', path: 'o', serviceaccountJson: 'the-account-key' } } },
+      progress: emptyProgress(),
+    });
+    const [stored] = await sql("select request::text as request from job where id = 'j-sealed'");
+    expect((stored as { request: string }).request).not.toContain('the-account-key');
+    expect(JSON.parse((stored as { request: string }).request)).toEqual({ sealed: expect.stringMatching(/^enc:v1:/) });
+    const otherKey = createJobStore(db, testSecretsAtRest(Buffer.alloc(32, 9)));
+    await expect(otherKey.claim('x', 60_000, () => null)).rejects.toMatchObject({ id: 'SECRETS-key' });
+    expect((await jobs.get('j-sealed'))?.state).toBe('queued');
+    const claimed = await jobs.claim('a', 60_000, () => null);
+    expect(claimed?.request).toEqual({ request: { dataOrgsGcs: { bucket: 'b', path: 'o', serviceaccountJson: 'the-account-key' } } });
+    expect(await jobs.finish('j-sealed', 'a', { state: 'succeeded', error: '', progress: emptyProgress() })).toBe(true);
   });
 
   test('a checkpoint commits with the data, and refuses (rolling the data back) once the lease is lost or a cancel is asked', async () => {

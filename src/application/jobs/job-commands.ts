@@ -99,13 +99,19 @@ export function createJobCommands(deps: {
           yield job;
         }
         if (ENDED.includes(job.state)) return;
+        // The wait's abort listener goes when the wait ends either way: a watch looks every
+        // watchMs for as long as the job runs, and listeners left behind would pile up on the
+        // call's signal (Node warns at 11: MaxListenersExceededWarning).
         await new Promise<void>((resolve, reject) => {
           if (signal.aborted) return reject(signal.reason);
-          const t = setTimeout(resolve, deps.watchMs);
           const stop = () => {
             clearTimeout(t);
             reject(signal.reason);
           };
+          const t = setTimeout(() => {
+            signal.removeEventListener('abort', stop);
+            resolve();
+          }, deps.watchMs);
           signal.addEventListener('abort', stop, { once: true });
         });
       }

@@ -31,6 +31,8 @@ export interface ProgressEvent {
   /** Calls (ImportData) or messages (StreamImport) the org took. */
   calls?: number;
   errors?: number;
+  /** A source's read events: how many orgs it selected, when it knows before streaming them. */
+  orgsTotal?: number;
 }
 
 /** A hook that returns a promise holds the migration until it settles (a renderer, a test's gate). */

@@ -101,6 +101,7 @@ export function createZitadelSource(endpoint: Endpoint, options: ZitadelSourceOp
             orgId: org.orgId,
             orgName: names.get(org.orgId) ?? '',
             resources: resourceCount(org),
+            orgsTotal: selected.length,
           });
         if (options.viaGcs) {
           if (selected.length === 0) return;

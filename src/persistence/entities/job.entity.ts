@@ -6,7 +6,8 @@ import { createdAt } from './columns.js';
  * A migration job and its lease. Claimed with `FOR UPDATE SKIP LOCKED` and held by renewing
  * `lease_expires_at` (src/persistence/jobs/job-store.ts explains why not pg-boss).
  * `request` holds the caller's request, credentials of a GCS or S3 source included, so that any
- * replica can resume it; the API never shows it.
+ * replica can resume it: sealed whole as `{"sealed": "enc:…"}` (job-store.ts), and the API never
+ * shows it.
  */
 export const JobSchema = defineEntity({
   name: 'Job',

@@ -12,6 +12,7 @@ import type { JsonObject } from '../../domain/json.js';
 import type { Database } from '../orm.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
+import type { SecretsAtRest } from '../secrets/at-rest.js';
 
 /*
  * Why a job table of our own and not pg-boss or graphile-worker (issue 11 asks for a library
@@ -53,7 +54,15 @@ interface JobRow {
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
-function toRecord(r: JobRow): JobRecord {
+/**
+ * How the stored request is sealed: whole, like a realm's settings (at-rest.ts sealDocument).
+ * It holds a GCS service account's JSON or an S3 secret key, and an inline import's
+ * `data_orgs` carries password hashes, OTP seeds and IdP client secrets; sealing the document
+ * leaves none of them in clear without a list of paths to keep in step with the protos.
+ */
+export type RequestSeal = Pick<SecretsAtRest, 'sealDocument' | 'openDocument'>;
+
+function toRecord(r: JobRow, seal: RequestSeal): JobRecord {
   return {
     id: r.id,
     kind: r.kind,
@@ -61,7 +70,7 @@ function toRecord(r: JobRow): JobRecord {
     principal: r.principal,
     source: r.source,
     target: r.target,
-    request: r.request,
+    request: seal.openDocument(r.request),
     createdAt: new Date(r.created_at),
     startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),
@@ -77,7 +86,8 @@ function toRecord(r: JobRow): JobRecord {
 
 const interval = (ms: number) => `${Math.max(1, Math.round(ms))} milliseconds`;
 
-export function createJobStore(db: Database): JobStore {
+export function createJobStore(db: Database, seal: RequestSeal): JobStore {
+  const record = (r: JobRow) => toRecord(r, seal);
   /** One statement in a transaction of its own (the pool's connection, or PGlite's session). */
   const run = <T>(sql: string, params: unknown[] = []) =>
     db.em().transactional((em) => query<T>(em as unknown as EntityManager, sql, params));
@@ -98,14 +108,22 @@ export function createJobStore(db: Database): JobStore {
       const [row] = await run<JobRow>(
         `insert into job (id, kind, state, principal, source, target, request, progress)
          values ($1, $2, 'queued', $3, $4, $5, $6::jsonb, $7::jsonb) returning *`,
-        [job.id, job.kind, job.principal, job.source, job.target, JSON.stringify(job.request), JSON.stringify(job.progress)],
+        [
+          job.id,
+          job.kind,
+          job.principal,
+          job.source,
+          job.target,
+          JSON.stringify(seal.sealDocument(job.request)),
+          JSON.stringify(job.progress),
+        ],
       );
-      return toRecord(row as JobRow);
+      return record(row as JobRow);
     },
 
     async get(id) {
       const [row] = await run<JobRow>('select * from job where id = $1', [id]);
-      return row ? toRecord(row) : undefined;
+      return row ? record(row) : undefined;
     },
 
     async list(filter) {
@@ -118,7 +136,7 @@ export function createJobStore(db: Database): JobStore {
         `select * from job ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit $${params.push(filter.limit)}`,
         params,
       );
-      return rows.map(toRecord);
+      return rows.map(record);
     },
 
     async requestCancel(id) {
@@ -129,22 +147,28 @@ export function createJobStore(db: Database): JobStore {
          where id = $1 returning *`,
         [id],
       );
-      return row ? toRecord(row) : undefined;
+      return row ? record(row) : undefined;
     },
 
     async claim(owner, leaseMs, deadline) {
-      const [row] = await run<JobRow>(
-        `update job set state = 'running', lease_owner = $1, replica = $1, lease_expires_at = now() + $2::interval,
+      // The request is opened inside the claim's transaction: a replica whose key cannot open
+      // it (replicas must share IDPORT_SECRETS_KEY) fails here and leaves the job unclaimed,
+      // rather than holding it under a lease it cannot run.
+      const job = await db.em().transactional(async (tx) => {
+        const [row] = await query<JobRow>(
+          tx as unknown as EntityManager,
+          `update job set state = 'running', lease_owner = $1, replica = $1, lease_expires_at = now() + $2::interval,
            started_at = coalesce(started_at, now()), takeovers = takeovers + (case when state = 'running' then 1 else 0 end)
          where id = (
            select id from job
            where state = 'queued' or (state = 'running' and lease_expires_at < now())
            order by created_at, id limit 1 for update skip locked
          ) returning *`,
-        [owner, interval(leaseMs)],
-      );
-      if (!row) return undefined;
-      const job = toRecord(row);
+          [owner, interval(leaseMs)],
+        );
+        return row ? record(row) : undefined;
+      });
+      if (!job) return undefined;
       if (job.deadlineAt === null) {
         const at = deadline(job);
         if (at) {

@@ -15,6 +15,8 @@ export interface ResealReport {
   otpSecrets: number;
   /** Payloads with a secret field sealed anew, and realm settings documents. */
   payloads: number;
+  /** Stored job requests (their source or target credentials) sealed anew. */
+  jobRequests: number;
 }
 
 const jsonpathKey = (key: string) => (key === '*' ? '.*' : `.${JSON.stringify(key)}`);
@@ -32,7 +34,7 @@ export async function resealSecrets(db: Database, cipher: SecretCipher, paths: S
   const current = `enc:v1:${cipher.keyId}:`;
   return db.em().transactional(async (tx) => {
     const em = tx as unknown as EntityManager;
-    const report: ResealReport = { otpSecrets: 0, payloads: 0 };
+    const report: ResealReport = { otpSecrets: 0, payloads: 0, jobRequests: 0 };
     const seeds = await em.execute<{ user_id: string; otp_secret: string }[]>(
       'select user_id, otp_secret from user_secret where otp_secret is not null and left(otp_secret, ?) <> ? order by user_id',
       [current.length, current],
@@ -69,6 +71,7 @@ export async function resealSecrets(db: Database, cipher: SecretCipher, paths: S
       }
     }
     report.payloads += await resealRealmSettings(em, cipher, current);
+    report.jobRequests = await resealJobRequests(em, cipher, current);
     return report;
   });
 }
@@ -87,6 +90,23 @@ async function resealRealmSettings(em: EntityManager, cipher: SecretCipher, curr
       JSON.stringify({ sealed: cipher.seal(plaintext) }),
       row.org_id,
     ]);
+  }
+  return rows.length;
+}
+
+/**
+ * Job requests are sealed whole too (job-store.ts); an older idport stored them in clear. Every
+ * job's, ended ones included: a finished job's request still holds the credentials it ran with.
+ */
+async function resealJobRequests(em: EntityManager, cipher: SecretCipher, current: string): Promise<number> {
+  const rows = await em.execute<{ id: string; request: string }[]>(
+    `select id, request::text as request from job where coalesce(left(request->>'sealed', ?), '') <> ?`,
+    [current.length, current],
+  );
+  for (const row of rows) {
+    const stored = JSON.parse(row.request) as JsonObject;
+    const plaintext = isSealedDocument(stored) ? cipher.open(stored.sealed) : row.request;
+    await em.execute('update job set request = ?::jsonb where id = ?', [JSON.stringify({ sealed: cipher.seal(plaintext) }), row.id]);
   }
   return rows.length;
 }
