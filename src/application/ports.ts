@@ -106,6 +106,12 @@ export interface ResourceWriter {
     options?: {
       /** false: a plain insert that throws on any clash (faster when none are expected). */
       detectConflicts?: boolean;
+      /**
+       * The rows of an org this import created, all at once: written as fast as the store can
+       * (COPY on PostgreSQL), all or nothing, throwing on any clash or refused value. Run it in
+       * a savepoint and fall back to batches that name the culprits.
+       */
+      bulk?: boolean;
     },
   ): Promise<{ conflicts: number[] }>;
   /** Replaces the stored resource with the same key. */

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import type { ResourceTransactions, ResourceWriter, UserSecrets } from '../../application/ports.js';
+import type { ResourceTransactions, ResourceWriter, StoredResource, UserSecrets } from '../../application/ports.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { Ref, RefKind, ResourceType } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
+import { copyInto, copyLine } from './resource-copy.js';
 import { createReader } from './resource-reader.js';
 import { q, query, recordType, rowOf, SECRET_KINDS, tableOf, whereSql } from './resource-sql.js';
 import { REF_TABLES, RESOURCE_TABLES, type RowContext } from './resource-tables.js';
@@ -13,12 +14,15 @@ import { REF_TABLES, RESOURCE_TABLES, type RowContext } from './resource-tables.
 /** First key of idport's advisory locks (any constant; "1D" for idport). */
 const ORG_LOCK_NAMESPACE = 0x1d;
 
+/** Rows per INSERT of a bulk write where COPY is not available (PGlite: no COPY FROM STDIN). */
+const PLAIN_ROWS = 5000;
+
 /**
  * Writes resources inside one transaction. Secrets are sealed here, on the way in (payload
  * secret fields and OTP seeds), and opened by findExisting, so the importer compares plaintext
  * and an unchanged re-import stays UNCHANGED whatever IV sealed the stored copy.
  */
-function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter {
+function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolean): ResourceWriter {
   const run = <T>(sql: string, params: unknown[] = []) => query<T>(em, sql, params);
   const ctxCache = new Map<string, RowContext>();
 
@@ -73,6 +77,73 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
     );
   }
 
+  /** One multi-row INSERT; the indexes of rows left out for a unique clash (with `detectConflicts`). */
+  async function insertRows(kind: ResourceType, orgId: string, rows: readonly StoredResource[], detectConflicts: boolean) {
+    const t = tableOf(kind);
+    const ctx = await contextOf(orgId);
+    const withSecrets = SECRET_KINDS.has(kind);
+    const records: Record<string, unknown>[] = rows.map((r, index) => {
+      const record: Record<string, unknown> = { ...rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx), __index: index };
+      if (withSecrets) {
+        record.__password_hash = r.secrets?.passwordHash ?? null;
+        record.__otp_secret = sealed.sealOtp(r.secrets?.otpSecret ?? null);
+      }
+      return record;
+    });
+    const cols = t.columns.map((c) => c.name);
+    // One statement per batch: rows that collide with a unique rule are left out (and named
+    // by their absence from the result), and users' secrets go in with the users they belong to.
+    const inserted = await run<{ __index: number }>(
+      `with r as (
+         select * from json_to_recordset($1::json)
+         as r(${recordType(t, cols)}, "__index" int${withSecrets ? ', "__password_hash" text, "__otp_secret" text' : ''})
+       ),
+       ins as (
+         insert into ${q(t.table)} (${cols.map(q).join(', ')})
+         select ${cols.map(q).join(', ')} from r order by "__index"
+         ${detectConflicts ? 'on conflict do nothing' : ''}
+         returning ${t.key.map(q).join(', ')}
+       )${
+         withSecrets
+           ? `, secrets as (
+         insert into user_secret (user_id, password_hash, otp_secret)
+         select r.id, r."__password_hash", r."__otp_secret" from r join ins on r.id = ins.id
+         on conflict (user_id) do update set password_hash = excluded.password_hash, otp_secret = excluded.otp_secret
+       )`
+           : ''
+       }
+       select r."__index" from r join ins on ${t.key.map((k) => `r.${q(k)} = ins.${q(k)}`).join(' and ')}`,
+      [JSON.stringify(records)],
+    );
+    const ok = new Set(inserted.map((r) => r.__index));
+    return rows.map((_r, i) => i).filter((i) => !ok.has(i));
+  }
+
+  /**
+   * COPY of an org's new rows (resource-copy.ts), sealed as insertRows seals them, with users'
+   * secrets (password hashes, sealed OTP seeds) copied into user_secret after their users.
+   */
+  async function copyRows(kind: ResourceType, orgId: string, rows: readonly StoredResource[]) {
+    const t = tableOf(kind);
+    const ctx = await contextOf(orgId);
+    const secrets: string[] = [];
+    const withSecrets = SECRET_KINDS.has(kind);
+    function* lines() {
+      for (const r of rows) {
+        const row = rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx);
+        if (withSecrets) secrets.push(copyLine([row.id, r.secrets?.passwordHash ?? null, sealed.sealOtp(r.secrets?.otpSecret ?? null)]));
+        yield copyLine(t.columns.map((c) => row[c.name]));
+      }
+    }
+    await copyInto(
+      em,
+      t.table,
+      t.columns.map((c) => c.name),
+      lines(),
+    );
+    if (withSecrets) await copyInto(em, 'user_secret', ['user_id', 'password_hash', 'otp_secret'], secrets);
+  }
+
   const writer: ResourceWriter = {
     async existingRefs(refs: readonly Ref[]) {
       const found = new Set<string>();
@@ -117,46 +188,14 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
 
     async insert(kind, orgId, rows, options) {
       if (rows.length === 0) return { conflicts: [] };
-      const t = tableOf(kind);
-      const ctx = await contextOf(orgId);
-      const withSecrets = SECRET_KINDS.has(kind);
-      const records: Record<string, unknown>[] = rows.map((r, index) => {
-        const record: Record<string, unknown> = { ...rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx), __index: index };
-        if (withSecrets) {
-          record.__password_hash = r.secrets?.passwordHash ?? null;
-          record.__otp_secret = sealed.sealOtp(r.secrets?.otpSecret ?? null);
-        }
-        return record;
-      });
-      const cols = t.columns.map((c) => c.name);
-      // One statement per batch: rows that collide with a unique rule are left out (and named
-      // by their absence from the result), and users' secrets go in with the users they belong to.
-      const inserted = await run<{ __index: number }>(
-        `with r as (
-           select * from json_to_recordset($1::json)
-           as r(${recordType(t, cols)}, "__index" int${withSecrets ? ', "__password_hash" text, "__otp_secret" text' : ''})
-         ),
-         ins as (
-           insert into ${q(t.table)} (${cols.map(q).join(', ')})
-           select ${cols.map(q).join(', ')} from r order by "__index"
-           ${options?.detectConflicts === false ? '' : 'on conflict do nothing'}
-           returning ${t.key.map(q).join(', ')}
-         )${
-           withSecrets
-             ? `, secrets as (
-           insert into user_secret (user_id, password_hash, otp_secret)
-           select r.id, r."__password_hash", r."__otp_secret" from r join ins on r.id = ins.id
-           on conflict (user_id) do update set password_hash = excluded.password_hash, otp_secret = excluded.otp_secret
-         )`
-             : ''
-         }
-         select r."__index" from r join ins on ${t.key.map((k) => `r.${q(k)} = ins.${q(k)}`).join(' and ')}`,
-        [JSON.stringify(records)],
-      );
+      let conflicts: number[] = [];
+      if (options?.bulk && bulkCopy) await copyRows(kind, orgId, rows);
+      else if (options?.bulk)
+        for (let i = 0; i < rows.length; i += PLAIN_ROWS) await insertRows(kind, orgId, rows.slice(i, i + PLAIN_ROWS), false);
+      else conflicts = await insertRows(kind, orgId, rows, options?.detectConflicts !== false);
       forgetContextOn(kind, orgId);
-      if (kind === 'domain_policy' && inserted.length) await rescopeUsers(orgId);
-      const ok = new Set(inserted.map((r) => r.__index));
-      return { conflicts: rows.map((_r, i) => i).filter((i) => !ok.has(i)) };
+      if (kind === 'domain_policy' && conflicts.length < rows.length) await rescopeUsers(orgId);
+      return { conflicts };
     },
 
     async replace(kind, orgId, row) {
@@ -185,7 +224,7 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest): ResourceWriter 
       return userNameScope(orgId, rows[0]?.payload);
     },
 
-    savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager, sealed))),
+    savepoint: (work) => em.transactional((inner) => work(createWriter(inner as EntityManager, sealed, bulkCopy))),
 
     async lockOrg(orgId) {
       // Two-key form: the first key is idport's namespace, so other users of advisory locks on
@@ -218,7 +257,7 @@ export function createResourceTransactions(db: Database, secrets: SecretsAtRest)
       try {
         return await db.em().transactional(
           async (em) => {
-            const result = await work(createWriter(em as unknown as EntityManager, secrets));
+            const result = await work(createWriter(em as unknown as EntityManager, secrets, db.kind === 'postgres'));
             if (options.rollback) throw Object.assign(rollback, { result });
             return result;
           },

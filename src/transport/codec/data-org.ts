@@ -12,6 +12,7 @@ import {
 import type { DataOrgShape, DecodedOrg, ImportFileCodec } from '../../application/ports.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
+import { isCanonical } from './canonical.js';
 import { orgShape } from './data-org-shape.js';
 import { scanOrgs } from './org-scanner.js';
 
@@ -110,6 +111,7 @@ const FROM_JSON = { ignoreUnknownFields: true } as const;
 /**
  * The same as `toJson(fromJson(DataOrg, json))`, one resource at a time and in place: an org
  * of a hundred thousand users is never held as JSON, as a message and as JSON again at once.
+ * A resource already in canonical form (canonical.ts) is kept as parsed.
  */
 function canonicalOrg(schema: DescMessage, json: PbJsonObject): JsonObject {
   const out: JsonObject = {};
@@ -121,11 +123,16 @@ function canonicalOrg(schema: DescMessage, json: PbJsonObject): JsonObject {
       if (!Array.isArray(value)) throw new Error(`${field.jsonName} must be an array`);
       const items = value as JsonValue[];
       for (let i = 0; i < items.length; i++) {
-        items[i] = toJson(field.message, fromJson(field.message, items[i] ?? null, FROM_JSON), JSON_OUT);
+        const item = items[i] ?? null;
+        // Most items of an export file are canonical already (idport and ZITADEL write them so):
+        // normalising those would give them back unchanged, at the cost of a message each.
+        if (!isCanonical(field.message, item)) items[i] = toJson(field.message, fromJson(field.message, item, FROM_JSON), JSON_OUT);
       }
       if (items.length) out[field.jsonName] = items as Json;
     } else if (field.fieldKind === 'message') {
-      out[field.jsonName] = toJson(field.message, fromJson(field.message, value, FROM_JSON), JSON_OUT) as Json;
+      out[field.jsonName] = (
+        isCanonical(field.message, value) ? value : toJson(field.message, fromJson(field.message, value, FROM_JSON), JSON_OUT)
+      ) as Json;
     } else {
       scalars[field.jsonName] = value;
     }
