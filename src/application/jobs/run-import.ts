@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type JsonObject, stringAt } from '../../domain/json.js';
-import { isStorableText } from '../../domain/resources/field-rules.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
 import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
 import type { ImportReport, ItemResult } from '../import/import-report.js';
 import { PackedResults } from '../import/packed-results.js';
+import { orgIdProblem } from '../import/plan.js';
 import { createReportCollector } from '../import/report-collector.js';
 import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
@@ -183,10 +183,9 @@ function auditEntry(run: ImportJobRun, r: ItemResult, before: string, after: str
   };
 }
 
-/** An org pass-1 runs for: one whose id the importer accepts (import-data.ts orgIdProblem). */
+/** An org pass 1 runs for: one whose id the importer accepts (the plan's own rule). */
 function runsPassOne(org: JsonObject): boolean {
-  const id = stringAt(org, 'orgId');
-  return id !== '' && isStorableText(id) && [...id].length <= 64;
+  return orgIdProblem(stringAt(org, 'orgId')) === undefined;
 }
 
 /**
