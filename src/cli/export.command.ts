@@ -8,13 +8,28 @@ import { DataOrgSchema } from '../../gen/zitadel/admin_pb.js';
 import { CommandError, type EndpointFlags, type ExitCode, progress, readToken } from './endpoint-options.js';
 import { GrpcClient, GrpcError } from './grpc-client.js';
 
-export interface ExportFlags extends EndpointFlags {
-  output?: string;
+/** The export filters every export command takes (`--org`, `--exclude-org`, `--with-*`, `--timeout`). */
+export interface ExportFilterFlags {
   org?: string[];
   excludeOrg?: string[];
   withPasswords?: boolean;
   withOtp?: boolean;
   timeout?: string;
+}
+
+export interface ExportFlags extends EndpointFlags, ExportFilterFlags {
+  output?: string;
+}
+
+/** The filters as ZITADEL's ExportDataRequest fields (outputs are the caller's). */
+export function exportFilters(flags: ExportFilterFlags) {
+  return {
+    orgIds: flags.org ?? [],
+    excludedOrgIds: flags.excludeOrg ?? [],
+    withPasswords: flags.withPasswords ?? false,
+    withOtp: flags.withOtp ?? false,
+    timeout: flags.timeout ?? '',
+  };
 }
 
 /** Merges a partial DataOrg (protobuf merge: repeated fields concatenate, the rest is set). */
@@ -45,13 +60,7 @@ export async function runExport(flags: ExportFlags, signal: AbortSignal): Promis
     const messages = client.serverStream(
       MigrationService.method.streamExport,
       {
-        request: {
-          orgIds: flags.org ?? [],
-          excludedOrgIds: flags.excludeOrg ?? [],
-          withPasswords: flags.withPasswords ?? false,
-          withOtp: flags.withOtp ?? false,
-          timeout: flags.timeout ?? '',
-        },
+        request: exportFilters(flags),
       },
       { signal },
     );

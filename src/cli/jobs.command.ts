@@ -5,6 +5,7 @@ import { type Job, JobSchema, JobService, JobState } from '../../gen/idport/v1/j
 import { ConflictPolicy } from '../../gen/idport/v1/migration_pb.js';
 import { ImportDataRequestSchema } from '../../gen/zitadel/admin_pb.js';
 import { CommandError, type EndpointFlags, type ExitCode, readToken } from './endpoint-options.js';
+import { type ExportFilterFlags, exportFilters } from './export.command.js';
 import { GrpcClient, GrpcError } from './grpc-client.js';
 import { liveBar, type ProgressStream } from './progress.js';
 
@@ -104,13 +105,8 @@ async function readOrgs(file: string): Promise<JsonObject> {
   }
 }
 
-export interface StartExportFlags extends EndpointFlags {
+export interface StartExportFlags extends EndpointFlags, ExportFilterFlags {
   local: string;
-  org?: string[];
-  excludeOrg?: string[];
-  withPasswords?: boolean;
-  withOtp?: boolean;
-  timeout?: string;
   json?: boolean;
 }
 
@@ -118,14 +114,7 @@ export async function startExport(flags: StartExportFlags): Promise<ExitCode> {
   const c = await client(flags);
   const res = await call(() =>
     c.unary(JobService.method.startExport, {
-      request: {
-        orgIds: flags.org ?? [],
-        excludedOrgIds: flags.excludeOrg ?? [],
-        withPasswords: flags.withPasswords ?? false,
-        withOtp: flags.withOtp ?? false,
-        timeout: flags.timeout ?? '',
-        localOutput: { path: flags.local },
-      },
+      request: { ...exportFilters(flags), localOutput: { path: flags.local } },
     }),
   );
   if (res.job) print(res.job, flags.json ?? false);
