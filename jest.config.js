@@ -10,7 +10,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
 };
 /** A small API tier that CI also runs on the embedded PGlite (the full suite runs on PostgreSQL). */
-const SMOKE = ['foundation', 'export', 'import-roundtrip', 'access-log', 'metrics', 'openapi'];
+const SMOKE = ['foundation', 'request-bodies', 'export', 'import-roundtrip', 'access-log', 'metrics', 'openapi'];
 
 // Tiers (README "Test it"): unit (seconds, no I/O), integration (database, blob adapters),
 // api (the whole server on port 0), browser (headless Chromium), and smoke (part of api).

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateIdentityBody, IdentityApi } from '@ory/kratos-client';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { kratosClient, kratosHashes, statusOf, totpUrl } from '../support/kratos.js';
+import { identityBody as body, kratosClient, kratosHashes, statusOf, totpUrl, unique } from '../support/kratos.js';
 
 /**
  * Kratos' admin identity API, called with Ory's own generated client (`@ory/kratos-client`)
- * against a running idport: every endpoint, its errors, the batch limits and the hash families.
+ * against a running idport: creating identities one at a time and in batches, their errors,
+ * the batch limits and the hash families (reads, updates and deletes: kratos-identity-reads.test.ts).
  */
 let app: TestApp;
 let kratos: IdentityApi;
@@ -16,27 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const unique = () => randomUUID().slice(0, 8);
-
-function body(email: string, extra: Partial<CreateIdentityBody> = {}): CreateIdentityBody {
-  return { schema_id: 'default', traits: { email, name: { first: 'Ada', last: 'Lovelace' } }, ...extra };
-}
-
-async function rest(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+async function rest(path: string, init: { body?: unknown } = {}) {
   const res = await fetch(`${app.url}${path}`, {
-    method: init.method ?? 'POST',
-    headers: { authorization: `Bearer ${init.token ?? app.token}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-/** A token whose owner holds only `role` (instance-wide). */
-async function tokenWithRole(role: string): Promise<string> {
-  const user = await rest('/management/v1/users/machine', { body: { userName: `kratos-${unique()}`, name: 'Kratos test' } });
-  const pat = await rest(`/management/v1/users/${user.json.userId}/pats`, { body: { expirationDate: '2099-01-01T00:00:00Z' } });
-  await rest('/admin/v1/members', { body: { userId: user.json.userId, roles: [role] } });
-  return String(pat.json.token);
 }
 
 describe('POST /admin/identities (createIdentity)', () => {
@@ -248,129 +235,5 @@ describe('PATCH /admin/identities (batchPatchIdentities)', () => {
     }));
     const ok = await kratos.batchPatchIdentities({ patchIdentitiesBody: { identities: atLimit } });
     expect(ok.data.identities?.filter((i) => i.action === 'create')).toHaveLength(1000);
-  });
-});
-
-describe('GET /admin/identities (listIdentities)', () => {
-  test('keyset pagination: page_size, page_token and the Link header walk every identity once, in order', async () => {
-    const tag = unique();
-    await kratos.batchPatchIdentities({
-      patchIdentitiesBody: { identities: Array.from({ length: 300 }, (_, i) => ({ create: body(`page-${tag}-${i}@example.com`) })) },
-    });
-    const seen: string[] = [];
-    let token: string | undefined;
-    for (let pages = 0; pages < 10_000; pages++) {
-      const res = await kratos.listIdentities({ pageSize: 97, ...(token ? { pageToken: token } : {}) });
-      expect(res.data.length).toBeLessThanOrEqual(97);
-      seen.push(...res.data.map((i) => i.id));
-      const link = String(res.headers.link);
-      expect(link).toContain('rel="first"');
-      const next = /<([^>]+)>; rel="next"/.exec(link)?.[1];
-      if (!next) break;
-      const url = new URL(next, app.url);
-      expect(url.pathname).toBe('/admin/identities');
-      expect(url.searchParams.get('page_size')).toBe('97');
-      token = url.searchParams.get('page_token') ?? undefined;
-    }
-    expect(seen.length).toBeGreaterThan(300);
-    expect(new Set(seen).size).toBe(seen.length);
-    expect([...seen].sort()).toEqual(seen);
-  });
-
-  test('filters: ids, credentials_identifier, organization_id; combining them is 400', async () => {
-    const email = `filter-${unique()}@example.com`;
-    const { data } = await kratos.createIdentity({ createIdentityBody: body(email) });
-    expect((await kratos.listIdentities({ ids: [data.id, randomUUID()] })).data.map((i) => i.id)).toEqual([data.id]);
-    expect((await kratos.listIdentities({ credentialsIdentifier: email.toUpperCase() })).data.map((i) => i.id)).toEqual([data.id]);
-    expect((await kratos.listIdentities({ organizationId: randomUUID() })).data).toEqual([]);
-    expect((await statusOf(kratos.listIdentities({ ids: [data.id], credentialsIdentifier: email }))).status).toBe(400);
-    expect((await statusOf(kratos.listIdentities({ pageToken: 'garbage' }))).status).toBe(400);
-    expect((await statusOf(kratos.listIdentities({ pageSize: 0 }))).status).toBe(400);
-    expect((await statusOf(kratos.listIdentities({ includeCredential: ['passwords'] }))).status).toBe(400);
-  });
-
-  test('include_credential needs the secrets permission; reading does not; no token is 401', async () => {
-    const viewer = kratosClient(app.url, await tokenWithRole('IAM_OWNER_VIEWER'));
-    expect((await viewer.listIdentities({ pageSize: 1 })).status).toBe(200);
-    const denied = await statusOf(viewer.listIdentities({ pageSize: 1, includeCredential: ['password'] }));
-    expect(denied.status).toBe(403);
-    expect(denied.body).toMatchObject({ error: { code: 403, status: 'Forbidden' } });
-    const someone = (await kratos.listIdentities({ pageSize: 1 })).data[0]?.id as string;
-    expect((await statusOf(viewer.getIdentity({ id: someone, includeCredential: ['totp'] }))).status).toBe(403);
-    expect((await statusOf(viewer.createIdentity({ createIdentityBody: body(`v-${unique()}@example.com`) }))).status).toBe(403);
-    expect((await statusOf(viewer.deleteIdentity({ id: someone }))).status).toBe(403);
-
-    const anonymous = kratosClient(app.url);
-    const unauthenticated = await statusOf(anonymous.listIdentities({}));
-    expect(unauthenticated.status).toBe(401);
-    expect(unauthenticated.body).toMatchObject({ error: { code: 401, status: 'Unauthorized' } });
-    expect((await statusOf(kratosClient(app.url, 'wrong').getIdentity({ id: someone }))).status).toBe(401);
-  });
-});
-
-describe('GET, PUT and DELETE /admin/identities/{id}', () => {
-  test('update replaces traits, state and metadata; password and TOTP replaced, OIDC providers added', async () => {
-    const email = `upd-${unique()}@example.com`;
-    const hash = kratosHashes('old').bcrypt as string;
-    const { data } = await kratos.createIdentity({
-      createIdentityBody: body(email, {
-        credentials: {
-          password: { config: { hashed_password: hash } },
-          oidc: { config: { providers: [{ provider: 'github', subject: 'gh-1' }] } },
-        },
-        metadata_public: { a: 1 },
-      }),
-    });
-    const newEmail = `renamed-${unique()}@example.com`;
-    const updated = await kratos.updateIdentity({
-      id: data.id,
-      updateIdentityBody: {
-        schema_id: 'default',
-        state: 'inactive',
-        traits: { email: newEmail, name: { first: 'Grace', last: 'Hopper' } },
-        metadata_admin: { b: 2 },
-        credentials: { oidc: { config: { providers: [{ provider: 'google', subject: 'g-1' }] } } },
-      },
-    });
-    expect(updated.status).toBe(200);
-    expect(updated.data).toMatchObject({
-      id: data.id,
-      state: 'inactive',
-      traits: { email: newEmail, name: { first: 'Grace', last: 'Hopper' } },
-      metadata_public: null,
-      metadata_admin: { b: 2 },
-      created_at: data.created_at,
-    });
-    const full = await kratos.getIdentity({ id: data.id, includeCredential: ['password', 'oidc'] });
-    expect(full.data.credentials?.password?.config).toEqual({ hashed_password: hash });
-    const providers = (full.data.credentials?.oidc?.config ?? { providers: [] }) as { providers: { provider: string }[] };
-    expect(providers.providers.map((p) => p.provider).sort()).toEqual(['github', 'google']);
-    expect((await kratos.listIdentities({ credentialsIdentifier: newEmail })).data.map((i) => i.id)).toEqual([data.id]);
-
-    const missing = await statusOf(
-      kratos.updateIdentity({ id: randomUUID(), updateIdentityBody: { schema_id: 'default', state: 'active', traits: {} } }),
-    );
-    expect(missing.status).toBe(404);
-    const other = await kratos.createIdentity({ createIdentityBody: body(`other-${unique()}@example.com`) });
-    const clash = await statusOf(
-      kratos.updateIdentity({
-        id: other.data.id,
-        updateIdentityBody: { schema_id: 'default', state: 'active', traits: { email: newEmail } },
-      }),
-    );
-    expect(clash.status).toBe(409);
-  });
-
-  test('delete is 204, then the identity is gone (404 for get and delete)', async () => {
-    const { data } = await kratos.createIdentity({
-      createIdentityBody: body(`del-${unique()}@example.com`, {
-        credentials: { oidc: { config: { providers: [{ provider: 'x', subject: unique() }] } } },
-      }),
-    });
-    expect((await kratos.deleteIdentity({ id: data.id })).status).toBe(204);
-    const gone = await statusOf(kratos.getIdentity({ id: data.id }));
-    expect(gone.status).toBe(404);
-    expect(gone.body).toMatchObject({ error: { code: 404, status: 'Not Found' } });
-    expect((await statusOf(kratos.deleteIdentity({ id: data.id }))).status).toBe(404);
   });
 });

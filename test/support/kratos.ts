@@ -1,5 +1,5 @@
 import { createHash, pbkdf2Sync, randomUUID, scryptSync } from 'node:crypto';
-import { Configuration, IdentityApi } from '@ory/kratos-client';
+import { Configuration, type CreateIdentityBody, IdentityApi } from '@ory/kratos-client';
 import bcrypt from 'bcryptjs';
 
 /**
@@ -125,4 +125,28 @@ export function listedIdentity(n: number, hash: string): Record<string, unknown>
     organization_id: null,
     ...(n % 2 === 1 ? { external_id: `ext-${id}` } : {}),
   };
+}
+
+/** A short random suffix for names no other test uses. */
+export const unique = () => randomUUID().slice(0, 8);
+
+/** A Kratos createIdentity body for `email` in the default schema. */
+export function identityBody(email: string, extra: Partial<CreateIdentityBody> = {}): CreateIdentityBody {
+  return { schema_id: 'default', traits: { email, name: { first: 'Ada', last: 'Lovelace' } }, ...extra };
+}
+
+/** A token whose owner holds only `role` (instance-wide), made through idport's REST paths with `adminToken`. */
+export async function tokenWithRole(url: string, adminToken: string, role: string): Promise<string> {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const user = await post('/management/v1/users/machine', { userName: `kratos-${unique()}`, name: 'Kratos test' });
+  const pat = await post(`/management/v1/users/${user.userId}/pats`, { expirationDate: '2099-01-01T00:00:00Z' });
+  await post('/admin/v1/members', { userId: user.userId, roles: [role] });
+  return String(pat.token);
 }

@@ -292,11 +292,7 @@ async function sendHttp(
   const object = typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {};
   if (res.ok) return { ok: true, json: object };
   const rawCode = object.code;
-  const code =
-    errorShape === 'rest'
-      ? typeof rawCode === 'number' && Code[rawCode] !== undefined
-        ? (rawCode as Code)
-        : Code.Unknown
-      : (CONNECT_CODES[String(rawCode)] ?? Code.Unknown);
+  const restCode = typeof rawCode === 'number' && Code[rawCode] !== undefined ? (rawCode as Code) : Code.Unknown;
+  const code = errorShape === 'rest' ? restCode : (CONNECT_CODES[String(rawCode)] ?? Code.Unknown);
   return { ok: false, code, message: typeof object.message === 'string' ? object.message : '', httpStatus: res.status };
 }
