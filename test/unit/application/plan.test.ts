@@ -48,7 +48,7 @@ test('the held items are what the later passes ask for: the ordinals of a new or
 
   const ofPass = async (o: LaterOrg, pass: 2 | 3) =>
     Object.fromEntries((await laterSteps(held, o, pass)).filter((s) => s.items.length).map((s) => [s.kind.field, s.items]));
-  expect(await ofPass(fresh, 2)).toEqual({ projectGrants: [{ grantId: 'g1' }], userGrants: [org.userGrants[0], org.userGrants[2]] });
+  expect(await ofPass(fresh, 2)).toEqual({ projectGrants: [{ grantId: 'g1' }], userGrants: [userGrants[0], userGrants[2]] });
   expect(await ofPass(fresh, 3)).toEqual({});
   expect(await ofPass(old, 2)).toEqual({ projectGrants: org.projectGrants, userGrants: org.userGrants });
   expect(await ofPass(old, 3)).toEqual({ orgMembers: org.orgMembers });
