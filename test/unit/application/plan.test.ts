@@ -6,15 +6,16 @@ import { RESOURCE_KINDS } from '../../../src/domain/resources/kinds.js';
 // its own kinds in registry order, each deferred only when something it refers to is missing;
 // an org that existed before keeps ZITADEL's three passes.
 
+const userGrants: JsonObject[] = [
+  { userId: 'u', projectId: 'p0' },
+  { userId: 'u', projectId: 'p1' },
+  { userId: 'u', projectId: 'p2' },
+];
 const org: JsonObject = {
   orgId: 'o',
   humanUsers: [{ userId: 'u' }],
   projectGrants: [{ grantId: 'g0' }, { grantId: 'g1' }],
-  userGrants: [
-    { userId: 'u', projectId: 'p0' },
-    { userId: 'u', projectId: 'p1' },
-    { userId: 'u', projectId: 'p2' },
-  ],
+  userGrants,
   orgMembers: [{ userId: 'u' }],
 };
 
