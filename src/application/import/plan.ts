@@ -29,11 +29,7 @@ export function orgHead(org: JsonObject): JsonObject {
  */
 export const addsToExistingOrg = (org: JsonObject) => stringAt(org, 'org.name') === '';
 
-/** The kinds of `pass` in import order, each with the org's items of it (a singleton as a list of one). */
-export function stepsOf(org: JsonObject, pass: Pass): Step[] {
-  return RESOURCE_KINDS.filter((k) => k.pass === pass).map((kind) => ({ kind, items: itemsOf(org, kind) }));
-}
-
+/** An org's items of `kind` (a singleton as a list of one). */
 function itemsOf(org: JsonObject, kind: ResourceKind): JsonObject[] {
   const value = org[kind.field];
   const items = kind.repeated ? (Array.isArray(value) ? value : []) : value ? [value] : [];
