@@ -15,6 +15,8 @@ export interface Candidate {
   prepared: PreparedResource;
   /** The item as given (with a generated user id, if it had none). */
   original: JsonObject;
+  /** Its place in the items it was prepared from. */
+  index: number;
 }
 
 /** Reports one resource that will not be written. */
@@ -38,7 +40,7 @@ export function prepareAll(kind: ResourceKind, items: readonly JsonObject[], org
       id = kind.id(prepared.item, orgId);
       if (seen.has(id)) throw new DomainError('InvalidArgument', 'IMPORT-duplicate', `${kind.type} ${id} appears twice in this import`);
       seen.add(id);
-      out.push({ id, prepared, original });
+      out.push({ id, prepared, original, index });
     } catch (e) {
       if (!isDomainError(e)) throw e;
       reject({ id: nameless(id) ? positionName(kind, original, index) : id, original }, e);

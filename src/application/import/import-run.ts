@@ -8,16 +8,34 @@ import { ImportTally, type ItemResult } from './import-report.js';
 import { readOrgs } from './import-source.js';
 import { OrgSession } from './org-session.js';
 import type { PackedResults } from './packed-results.js';
-import { addsToExistingOrg, LATER_PASSES, laterPart, orgHead, orgIdProblem, type Pass, stepsOf } from './plan.js';
-import { mergeRefs, type RefStates } from './references.js';
+import {
+  addsToExistingOrg,
+  type Deferred,
+  firstPassSteps,
+  HeldLaterItems,
+  LATER_PASSES,
+  type LaterOrg,
+  laterPassesOf,
+  laterSteps,
+  orgHead,
+  orgIdProblem,
+  type Pass,
+} from './plan.js';
+import { ImportRefs, type PassRefs } from './references.js';
 
 /** What one org's pass left behind once its transaction is done. */
-interface PassOutcome {
+export interface PassOutcome {
   orgId: string;
+  pass: Pass;
   results: PackedResults;
-  provides: RefStates;
+  provides: PassRefs;
   fresh: boolean;
+  /** The first pass's items left for the later passes (none for the later passes themselves). */
+  deferred: Deferred;
 }
+
+/** What an org pass works on: the org as read (its first pass), or what a later pass reads again. */
+type OrgPassInput = { pass: 1; org: JsonObject } | { pass: 2 | 3; org: LaterOrg };
 
 /**
  * One import: orgs in ZITADEL's three passes (org-local resources, cross-org grants, members).
@@ -29,11 +47,14 @@ interface PassOutcome {
 export class ImportRun {
   private readonly tally = new ImportTally();
   /** What committed passes made present (or failed to), for the references of later ones. */
-  private readonly known: RefStates = new Map();
+  private readonly known = new ImportRefs();
   /** Orgs this import created (once their first pass committed). */
   private readonly freshOrgs = new Set<string>();
-  /** Orgs reduced to what the later passes need, kept while the source goes on. */
-  private readonly later: JsonObject[] = [];
+  /** Orgs the later passes have work for, and what of them they read again. */
+  private readonly later: LaterOrg[] = [];
+  private readonly laterItems = new HeldLaterItems();
+  /** Later-pass orgs per org id not done yet: until then, its org-local references are kept. */
+  private readonly pendingByOrg = new Map<string, number>();
   /** Resources created by committed passes since the planner statistics were refreshed. */
   private created = 0;
 
@@ -48,13 +69,13 @@ export class ImportRun {
       if (this.cmd.dryRun) {
         // One transaction for everything, rolled back: later passes can see earlier ones.
         await this.deps.tx.write(this.cmd.signal, { rollback: true }, (writer) =>
-          this.allPasses(async (org, pass) => this.commit(await writer.savepoint((w) => this.orgPass(w, org, pass)))),
+          this.allPasses(async (input) => this.commit(await writer.savepoint((w) => this.orgPass(w, input)))),
         );
       } else {
-        await this.allPasses(async (org, pass) => {
-          const outcome = await this.deps.tx.write(this.cmd.signal, { rollback: false }, (w) => this.orgPass(w, org, pass));
-          this.commit(outcome);
+        await this.allPasses(async (input) => {
+          const outcome = await this.deps.tx.write(this.cmd.signal, { rollback: false }, (w) => this.orgPass(w, input));
           this.created += outcome.results.counts.created;
+          return this.commit(outcome);
         });
         await this.analyzeOnce();
       }
@@ -66,9 +87,14 @@ export class ImportRun {
     }
   }
 
-  /** The first pass org by org as the source is read, then the later passes over every org. */
-  private async allPasses(runOrgPass: (org: JsonObject, pass: Pass) => Promise<void>): Promise<void> {
+  /**
+   * The first pass org by org as the source is read (a new org's grants and members with it,
+   * when what they refer to is present), then the later passes over the orgs that have work left.
+   */
+  private async allPasses(runOrgPass: (input: OrgPassInput) => Promise<PassOutcome>): Promise<void> {
+    let position = -1;
     for await (const decoded of readOrgs(this.deps, this.cmd.source, this.cmd.signal)) {
+      position++;
       if ('error' in decoded) {
         this.report({ orgId: decoded.orgId, type: 'org', id: decoded.orgId, outcome: 'failed', message: decoded.error, item: {} });
         continue;
@@ -81,47 +107,75 @@ export class ImportRun {
         continue;
       }
       this.checkDeadline();
-      await runOrgPass(org, 1);
-      this.later.push(laterPart(org));
+      const first = await runOrgPass({ pass: 1, org });
+      const passes = laterPassesOf(first);
+      if (passes.length === 0) {
+        this.orgDone(first.orgId);
+        continue;
+      }
+      const deferred = first.fresh ? first.deferred : undefined;
+      this.later.push({ position, orgId: first.orgId, passes, deferred });
+      this.laterItems.hold(position, org, deferred);
+      this.pendingByOrg.set(first.orgId, (this.pendingByOrg.get(first.orgId) ?? 0) + 1);
     }
     for (const pass of LATER_PASSES) {
       for (const org of this.later) {
+        if (!org.passes.includes(pass)) continue;
         this.checkDeadline();
-        await runOrgPass(org, pass);
+        await runOrgPass({ pass, org });
+        if (org.passes.at(-1) !== pass) continue;
+        this.laterItems.release(org.position);
+        this.pendingByOrg.set(org.orgId, (this.pendingByOrg.get(org.orgId) ?? 1) - 1);
+        this.orgDone(org.orgId);
       }
     }
   }
 
+  /** An org's passes are done: its org-local references (apps, actions, IdPs) need not be kept, unless another part of it is pending. */
+  private orgDone(orgId: string): void {
+    if ((this.pendingByOrg.get(orgId) ?? 0) > 0) return;
+    this.pendingByOrg.delete(orgId);
+    this.known.forgetOrgLocal(orgId);
+  }
+
   /** One org's pass, inside its transaction (or savepoint). */
-  private async orgPass(writer: ResourceWriter, org: JsonObject, pass: Pass): Promise<PassOutcome> {
-    const orgId = stringAt(org, 'orgId');
+  private async orgPass(writer: ResourceWriter, input: OrgPassInput): Promise<PassOutcome> {
+    const orgId = input.pass === 1 ? stringAt(input.org, 'orgId') : input.org.orgId;
     // Concurrent imports of the same org take turns, so the later one sees what the earlier
     // committed and reports it unchanged (a dry run writes nothing and takes no lock).
     if (!this.cmd.dryRun) await writer.lockOrg(orgId);
     const context = { hasher: this.deps.hasher, conflictPolicy: this.cmd.conflictPolicy, signal: this.cmd.signal };
     const session = new OrgSession(context, writer, orgId, this.known);
-    session.fresh = pass > 1 && this.freshOrgs.has(orgId);
-    if (pass === 1) {
-      const head = orgHead(org);
-      if (addsToExistingOrg(org) && (await session.orgExists())) {
+    const deferred: Deferred = {};
+    if (input.pass === 1) {
+      const head = orgHead(input.org);
+      if (addsToExistingOrg(input.org) && (await session.orgExists())) {
         session.markPresent(ORG_KIND, head);
       } else {
         await session.importStep({ kind: ORG_KIND, items: [head] });
         session.fresh = session.createdOrg;
       }
+      for (const step of firstPassSteps(input.org, session.fresh)) {
+        this.checkDeadline();
+        const left = await session.importStep(step, step.deferUnresolved);
+        if (left.length) deferred[step.kind.field] = left;
+      }
+    } else {
+      session.fresh = this.freshOrgs.has(orgId);
+      for (const step of await laterSteps(this.laterItems, input.org, input.pass)) {
+        this.checkDeadline();
+        await session.importStep(step);
+      }
     }
-    for (const step of stepsOf(org, pass)) {
-      this.checkDeadline();
-      await session.importStep(step);
-    }
-    return { orgId, results: session.results, provides: session.refs.provided, fresh: session.fresh };
+    return { orgId, pass: input.pass, results: session.results, provides: session.refs.provided, fresh: session.fresh, deferred };
   }
 
   /** A pass's transaction is done: its outcomes go to the sink, and what it made present to later passes. */
-  private commit(outcome: PassOutcome): void {
+  private commit(outcome: PassOutcome): PassOutcome {
     if (outcome.fresh) this.freshOrgs.add(outcome.orgId);
     for (const r of outcome.results) this.report(r);
-    mergeRefs(this.known, outcome.provides);
+    this.known.merge(outcome.provides);
+    return outcome;
   }
 
   private report(r: ItemResult): void {

@@ -8,7 +8,7 @@ import { type ConflictPolicy, decide, type StoredState } from './decide.js';
 import type { ItemResult } from './import-report.js';
 import { PackedResults } from './packed-results.js';
 import type { Step } from './plan.js';
-import { KnownRefs, referenceProblems, refKey } from './references.js';
+import { type ImportRefs, KnownRefs, referenceProblems, refKey } from './references.js';
 
 /** What an org session needs from the import around it. */
 export interface SessionContext {
@@ -39,17 +39,17 @@ export class OrgSession {
     private readonly ctx: SessionContext,
     private readonly writer: ResourceWriter,
     private readonly orgId: string,
-    known: ReadonlyMap<string, string | undefined>,
+    known: ImportRefs,
   ) {
-    this.refs = new KnownRefs(known);
+    this.refs = new KnownRefs(known, orgId);
   }
 
   /** Whether this org was imported before in this run or is in the database. */
   async orgExists(): Promise<boolean> {
-    const key = refKey({ kind: 'org', id: this.orgId });
-    const state = this.refs.lookup(key);
+    const ref = { kind: 'org', id: this.orgId } as const;
+    const state = this.refs.lookup(ref);
     if (state.found) return state.why === undefined;
-    return (await this.writer.existingRefs([{ kind: 'org', id: this.orgId }])).has(key);
+    return (await this.writer.existingRefs([ref])).has(refKey(ref));
   }
 
   /** Lets dependents refer to an existing resource without reporting it again. */
@@ -74,10 +74,16 @@ export class OrgSession {
     this.refs.provide(kind, c.item, this.orgId, why);
   }
 
-  async importStep({ kind, items }: Step): Promise<void> {
-    if (items.length === 0) return;
+  /**
+   * Imports one kind's items. With `deferUnresolved`, an item that refers to anything not
+   * present yet (not known to this import as present, nor in the database) is neither written
+   * nor reported: its index in `items` is returned, for a later pass to import.
+   */
+  async importStep({ kind, items }: Step, deferUnresolved = false): Promise<number[]> {
+    if (items.length === 0) return [];
     const reject: Reject = (c, e) => this.record(kind, { id: c.id, item: c.original }, 'failed', errorText(e));
-    const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject));
+    const deferred: number[] = [];
+    const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject), deferUnresolved ? deferred : undefined);
     const stored = this.fresh ? new Map<string, StoredResource>() : await this.storedById(kind, candidates);
 
     const inserts: Candidate[] = [];
@@ -114,16 +120,21 @@ export class OrgSession {
     };
     await insertAll(batch, kind, unhashable.size ? inserts.filter((c) => !unhashable.has(c)) : inserts, outcomes);
     await replaceAll(batch, kind, unhashable.size ? replaces.filter((c) => !unhashable.has(c)) : replaces, outcomes);
+    return deferred;
   }
 
-  /** Drops (and reports) candidates whose references failed or do not exist. */
-  private async withReferences(kind: ResourceKind, candidates: Candidate[]): Promise<Candidate[]> {
+  /**
+   * Drops (and reports) candidates whose references failed or do not exist; or, given
+   * `deferred`, drops them unreported and adds their indexes to it.
+   */
+  private async withReferences(kind: ResourceKind, candidates: Candidate[], deferred?: number[]): Promise<Candidate[]> {
     const items = candidates.map((c) => c.prepared.item);
     const problems = await referenceProblems(kind, items, this.orgId, this.refs, this.writer);
     if (problems.size === 0) return candidates;
     return candidates.filter((c, i) => {
       const problem = problems.get(i);
-      if (problem) this.record(kind, { id: c.id, item: c.original }, problem.outcome, problem.message);
+      if (problem && deferred) deferred.push(c.index);
+      else if (problem) this.record(kind, { id: c.id, item: c.original }, problem.outcome, problem.message);
       return !problem;
     });
   }

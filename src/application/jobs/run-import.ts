@@ -3,8 +3,10 @@ import { type JsonObject, stringAt } from '../../domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
 import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
 import type { ImportReport, ItemResult } from '../import/import-report.js';
+import type { PassOutcome } from '../import/import-run.js';
 import { PackedResults } from '../import/packed-results.js';
-import { orgIdProblem } from '../import/plan.js';
+import { laterPassesOf, orgIdProblem, type Pass } from '../import/plan.js';
+import { passRefsFromJson, passRefsToJson } from '../import/references.js';
 import { createReportCollector } from '../import/report-collector.js';
 import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
@@ -18,28 +20,24 @@ import type { ProgressMeter } from './job-progress.js';
  *   rows, the audit events and the checkpoint are written, so they commit or roll back together.
  *   A step a previous run committed is not run again: its stored outcome is handed back.
  * - ResourceWriter.findExisting/insert/replace: the content before and after, for digests.
- * This relies on the outcome an org pass returns (import-run.ts PassOutcome: orgId, results,
- * provides, fresh), checked at run time; the sink tells a pass's outcomes (which arrive as the
+ * This relies on the outcome an org pass returns (import-run.ts PassOutcome: orgId, pass,
+ * results, provides, fresh, deferred), checked at run time; the deferred ordinals are stored in
+ * the checkpoint, so a resumed run schedules the later passes as the first run did; the sink tells a pass's outcomes (which arrive as the
  * pass commits) from those no pass holds (unreadable orgs).
  */
 
 const KINDS = new Map<string, ResourceKind>([ORG_KIND, ...RESOURCE_KINDS].map((k) => [k.type, k]));
-
-interface PassOutcome {
-  orgId: string;
-  results: PackedResults;
-  provides: Map<string, string | undefined>;
-  fresh: boolean;
-}
 
 function asPassOutcome(value: unknown): PassOutcome {
   const o = value as Partial<PassOutcome> | undefined;
   if (
     !o ||
     typeof o.orgId !== 'string' ||
+    ![1, 2, 3].includes(o.pass as number) ||
     !(o.results instanceof PackedResults) ||
-    !(o.provides instanceof Map) ||
-    typeof o.fresh !== 'boolean'
+    !(o.provides?.states instanceof Map) ||
+    typeof o.fresh !== 'boolean' ||
+    typeof o.deferred !== 'object'
   ) {
     throw new Error('run-import: the importer no longer returns an org pass outcome; re-wire jobs to its report sink');
   }
@@ -91,9 +89,10 @@ export interface ImportJobRun {
 export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: AuditStore }) {
   return async function runImport(run: ImportJobRun): Promise<{ report: ImportReport; tail: ItemResult[] }> {
     let step = 0;
-    /** Org passes in pass 1, known when the input ends. */
-    let firstPass: number | undefined;
-    const passOf = (n: number) => (firstPass === undefined ? 1 : Math.min(3, Math.floor(n / Math.max(firstPass, 1)) + 1));
+    /** A first pass tells the meter how many later passes its org has. */
+    const planned = (o: PassOutcome) => {
+      if (o.pass === 1) run.meter.planLater(laterPassesOf(o));
+    };
     /** Outcomes of the pass that just committed, which the engine hands the sink next. */
     let fromStep = 0;
     const tail: ItemResult[] = [];
@@ -105,18 +104,11 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
         // A dry run is one transaction rolled back: nothing to checkpoint.
         if (options.rollback) return deps.tx.write(signal, options, work);
         const n = step++;
-        const pass = passOf(n);
         const stored = run.replay[n];
         if (stored) {
-          const results = new PackedResults();
-          for (const r of stored.results) results.add(r);
-          const outcome: PassOutcome = {
-            orgId: stored.orgId,
-            results,
-            provides: new Map((stored.state.provides as [string, string | null][]).map(([k, v]) => [k, v ?? undefined])),
-            fresh: stored.state.fresh === true,
-          };
-          run.meter.step(pass, stored.results, true);
+          const outcome = storedOutcome(stored);
+          planned(outcome);
+          run.meter.step(outcome.pass, stored.results, true);
           fromStep = stored.results.length;
           return outcome as never;
         }
@@ -125,20 +117,21 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
           const after = new Map<string, string>();
           const result = await work(watchWriter(writer, before, after));
           const outcome = asPassOutcome(result);
-          const orgId = outcome.orgId;
+          const { orgId, pass } = outcome;
           const results = [...outcome.results];
           const row: JobStep = {
             step: n,
             pass,
             orgId,
             results,
-            state: { provides: [...outcome.provides].map(([k, v]) => [k, v ?? null]), fresh: outcome.fresh },
+            state: { refs: passRefsToJson(outcome.provides), fresh: outcome.fresh, deferred: outcome.deferred },
           };
           await deps.audit.append(
             results.map((r) => auditEntry(run, r, before.get(`${r.type}:${r.id}`) ?? '', after.get(`${r.type}:${r.id}`))),
             writer,
           );
           const meter = run.meter;
+          planned(outcome);
           meter.step(pass, results, false);
           await deps.jobs.checkpoint(writer, run.jobId, run.owner, row, meter.snapshot());
           return result;
@@ -148,10 +141,7 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
       },
     };
 
-    const ended = (orgs: number) => {
-      firstPass = orgs;
-      run.meter.setOrgsTotal(orgs);
-    };
+    const ended = (orgs: number) => run.meter.setOrgsTotal(orgs);
     const { source, codec } = countOrgs(run.command.source, deps.codec, run.meter, ended);
     const collector = createReportCollector();
     const sink = {
@@ -162,7 +152,27 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
       },
     };
     await createImportEngine({ ...deps, codec, tx })({ ...run.command, source }, sink);
+    if (!run.command.dryRun) run.meter.passesEnded();
     return { report: collector.report(run.command.dryRun), tail };
+  };
+}
+
+/** The outcome a committed step stored, as the importer returned it. */
+function storedOutcome(stored: JobStep): PassOutcome {
+  const { refs, fresh, deferred } = stored.state;
+  if (!Array.isArray(refs) || ![1, 2, 3].includes(stored.pass)) {
+    // Written by an idport before first passes took a new org's grants: its steps do not line up.
+    throw new Error(`run-import: step ${stored.step} was checkpointed by an earlier idport version; start the import again`);
+  }
+  const results = new PackedResults();
+  for (const r of stored.results) results.add(r);
+  return {
+    orgId: stored.orgId,
+    pass: stored.pass as Pass,
+    results,
+    provides: passRefsFromJson(stored.orgId, refs as unknown as Parameters<typeof passRefsFromJson>[1]),
+    fresh: fresh === true,
+    deferred: (deferred ?? {}) as Record<string, number[]>,
   };
 }
 

@@ -14,15 +14,28 @@ import { type JsonObject, stringAt, stringsAt } from '../json.js';
 /** Kinds other resources can point at. */
 export type RefKind = 'org' | 'user' | 'project' | 'project_role' | 'app' | 'project_grant' | 'action' | 'idp';
 
-export interface Ref {
+/**
+ * The kinds only ever referred to from inside their own org: an app's key, a trigger's action,
+ * a user link's IdP (idport holds no instance-level IdPs). The import forgets them once their
+ * org is done; a reference to one without `org` does not compile (see Ref), so a new row that
+ * referred to one across orgs would have to change this list first.
+ */
+export const ORG_LOCAL_REF_KINDS = ['app', 'action', 'idp'] as const satisfies readonly RefKind[];
+export type OrgLocalRefKind = (typeof ORG_LOCAL_REF_KINDS)[number];
+
+/**
+ * The org the referenced resource must belong to (`org`). ZITADEL keeps most references inside
+ * their org (a machine key, metadata or link of this org's user; an app of this org's project);
+ * only grants and members may point at users and orgs elsewhere, and leave it unset.
+ */
+export type Ref =
+  | { kind: OrgLocalRefKind; id: string; org: string }
+  | { kind: Exclude<RefKind, OrgLocalRefKind>; id: string; org?: string };
+
+/** What a resource lets others refer to: of the org it is written to. */
+export interface Provided {
   kind: RefKind;
   id: string;
-  /**
-   * The org the referenced resource must belong to. ZITADEL keeps most references inside their
-   * org (a machine key, metadata or link of this org's user; an app of this org's project);
-   * only grants and members may point at users and orgs elsewhere, and leave this unset.
-   */
-  org?: string;
 }
 
 /**
@@ -48,7 +61,7 @@ export interface ResourceKind<T extends string = ResourceType> {
   /** What must exist before this resource can. */
   refs(item: JsonObject, orgId: string): Ref[];
   /** What this resource, once present, lets others refer to. */
-  provides?(item: JsonObject, orgId: string): Ref[];
+  provides?(item: JsonObject, orgId: string): Provided[];
   /** The fields that name this resource in a report (ZITADEL's success lists). */
   readonly summary: readonly string[];
   /** Org settings: one policy per org, or one custom text per org and language. */
