@@ -51,7 +51,7 @@ export function countsMessage(c: ImportReport['counts']) {
 }
 
 /** ZITADEL's answer plus every resource's outcome and the totals. */
-function detailedResponse(report: ImportReport) {
+export function detailedResponse(report: ImportReport) {
   const counts = countsMessage(report.counts);
   const results = [];
   for (const r of report.each())
