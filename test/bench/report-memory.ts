@@ -123,7 +123,20 @@ if (args.encoding) {
   for (const encoding of ENCODINGS) {
     const out = spawnSync(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', self, '--users', String(users), '--orgs', String(orgs), '--failures', String(failures), '--encoding', encoding],
+      [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        self,
+        '--users',
+        String(users),
+        '--orgs',
+        String(orgs),
+        '--failures',
+        String(failures),
+        '--encoding',
+        encoding,
+      ],
       { encoding: 'utf8', maxBuffer: 16 * MB },
     );
     if (out.status !== 0) console.log(`${encoding}\tfailed: ${out.stderr.trim().split('\n').slice(-3).join(' ')}`);

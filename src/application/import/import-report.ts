@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../domain/json.js';
+import type { Json, JsonObject } from '../../domain/json.js';
 import type { ResourceType } from '../../domain/resources/kinds.js';
 
 /** What happened to one resource of an import. */
@@ -25,6 +25,29 @@ export interface ImportReport {
   each(): Iterable<ItemResult>;
   /** The same as one array, built when read: for small imports (the Kratos and realm APIs). */
   readonly results: ItemResult[];
+  /** Every outcome in order without an object per success, for answers built from a million of them. */
+  visit(visitor: ReportVisitor): void;
+}
+
+/**
+ * One success of a packed report, read in place: the same object stands for each row of a run
+ * in turn, so keep what it answers, never the row itself.
+ */
+export interface ReportRow {
+  readonly orgId: string;
+  readonly type: ResourceType;
+  readonly outcome: Outcome;
+  id(): string;
+  /** The value of one of the kind's summary paths (ResourceKind.summary), e.g. "projectGrant.projectId". */
+  value(path: string): Json | undefined;
+  /** The whole ItemResult.item, built when asked. */
+  item(): JsonObject;
+}
+
+export interface ReportVisitor {
+  row(row: ReportRow): void;
+  /** A failure, a skip, or a success kept whole (one with a message). */
+  whole(result: ItemResult): void;
 }
 
 export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';

@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ImportDataResponseSchema,
   type ImportOptions,
+  ImportResultSchema,
   type MigrationService,
   Outcome,
   ConflictPolicy as PbConflictPolicy,
@@ -50,18 +51,25 @@ export function countsMessage(c: ImportReport['counts']) {
   };
 }
 
-/** ZITADEL's answer plus every resource's outcome and the totals. */
+/**
+ * ZITADEL's answer plus every resource's outcome and the totals; the results read row by row
+ * from the packed report (no ItemResult per resource in between).
+ */
 export function detailedResponse(report: ImportReport) {
-  const counts = countsMessage(report.counts);
-  const results = [];
-  for (const r of report.each())
-    results.push({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' });
-  return create(ImportDataResponseSchema, {
+  const response = create(ImportDataResponseSchema, {
     response: importResponse(report),
-    results,
-    counts,
+    counts: countsMessage(report.counts),
     dryRun: report.dryRun,
   });
+  report.visit({
+    row: (r) =>
+      response.results.push(create(ImportResultSchema, { orgId: r.orgId, type: r.type, id: r.id(), outcome: OUTCOME[r.outcome] })),
+    whole: (r) =>
+      response.results.push(
+        create(ImportResultSchema, { orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' }),
+      ),
+  });
+  return response;
 }
 
 /** One DataOrg message per export part: merging all messages of an org gives the whole org. */
