@@ -8,7 +8,7 @@
  * - admin-binary: ZITADEL's ImportDataResponse as protobuf binary (Connect binary, gRPC, gRPC-Web);
  * - admin-json: the same as the proto-JSON string the REST gateway and Connect JSON send;
  * - idport-binary / idport-json: idport.v1's answer, with every resource's `results` row.
- * heapUsed and RSS are read after a forced GC at each phase (node --expose-gc, which this
+ * heapUsed, Buffers (arrayBuffers: the packed report lives there) and RSS are read after a forced GC at each phase (node --expose-gc, which this
  * script passes to its children). Figures vary with the machine; compare runs side by side.
  */
 import { spawnSync } from 'node:child_process';
@@ -51,7 +51,7 @@ function measure(phase: string): string {
   gc();
   gc();
   const m = process.memoryUsage();
-  return `${phase}\t${mb(m.heapUsed)}\t${mb(m.rss)}\t${mb(peakRss())}`;
+  return `${phase}\t${mb(m.heapUsed)}\t${mb(m.arrayBuffers)}\t${mb(m.rss)}\t${mb(peakRss())}`;
 }
 
 /** 18-digit ids as ZITADEL makes them, each a flat string of its own (as JSON.parse gives). */
@@ -119,7 +119,7 @@ if (args.encoding) {
 } else {
   const self = fileURLToPath(import.meta.url);
   console.log(`report memory: ${users} users, ${orgs} orgs, ${failures} failures; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  console.log('encoding\tphase\theapUsed MB\tRSS MB\tpeak RSS MB\tbytes MB');
+  console.log('encoding\tphase\theapUsed MB\tBuffers MB\tRSS MB\tpeak RSS MB\tbytes MB');
   for (const encoding of ENCODINGS) {
     const out = spawnSync(
       process.execPath,

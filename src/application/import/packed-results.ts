@@ -1,18 +1,27 @@
 import { type Json, type JsonObject, valueAt } from '../../domain/json.js';
 import { KIND_BY_TYPE, type ResourceKind, type ResourceType } from '../../domain/resources/kinds.js';
 import { ByteLog, type LogPosition, type LogReader } from './byte-log.js';
-import { type ItemResult, isSuccess, type Outcome, type ReportRow, type ReportVisitor } from './import-report.js';
+import { type ItemResult, isSuccess, type Outcome, type ReportPart, type ReportRow, type ReportRun } from './import-report.js';
 
 /** Consecutive successes of one org, kind and outcome, as records in the log from `start` on. */
-class Run {
+class Run implements ReportRun {
   count = 0;
   constructor(
     readonly orgId: string,
     readonly type: ResourceType,
     readonly outcome: Outcome,
     readonly kind: ResourceKind | undefined,
-    readonly start: LogPosition,
+    private readonly log: ByteLog,
+    private readonly start: LogPosition,
   ) {}
+
+  *rows(): Generator<RunCursor> {
+    const cursor = new RunCursor(this, this.log.reader(this.start));
+    for (let i = 0; i < this.count; i++) {
+      cursor.next();
+      yield cursor;
+    }
+  }
 }
 
 /*
@@ -40,7 +49,7 @@ const summaryOf = (kind: ResourceKind | undefined) => kind?.summary ?? [];
  * An import's outcomes, in order, held compactly: successes packed into runs of byte records
  * (a million created users of one org are one run in a few Buffers, not a million objects or
  * strings), failures and skips kept whole with their messages. Read back as ItemResults one at
- * a time (the iterator), or without an object per resource (visit).
+ * a time (the iterator), or without an object per resource (parts).
  */
 export class PackedResults implements Iterable<ItemResult> {
   private readonly entries: (Run | ItemResult)[] = [];
@@ -61,7 +70,7 @@ export class PackedResults implements Iterable<ItemResult> {
     }
     let run = this.open;
     if (!run || run.orgId !== r.orgId || run.type !== r.type || run.outcome !== r.outcome) {
-      run = new Run(r.orgId, r.type, r.outcome, kind, this.log.position());
+      run = new Run(r.orgId, r.type, r.outcome, kind, this.log, this.log.position());
       this.entries.push(run);
       this.open = run;
       this.before = [];
@@ -92,19 +101,9 @@ export class PackedResults implements Iterable<ItemResult> {
     }
   }
 
-  /** Every outcome in order: a packed success as `row` (one reused cursor per run), the rest whole. */
-  visit(visitor: ReportVisitor): void {
-    for (const entry of this.entries) {
-      if (!(entry instanceof Run)) {
-        visitor.whole(entry);
-        continue;
-      }
-      const cursor = new RunCursor(entry, this.log.reader(entry.start));
-      for (let i = 0; i < entry.count; i++) {
-        cursor.next();
-        visitor.row(cursor);
-      }
-    }
+  /** Every outcome in order: runs of packed successes, the rest whole. */
+  *parts(): Generator<ReportPart> {
+    for (const entry of this.entries) yield entry instanceof Run ? { run: entry } : { whole: entry };
   }
 
   *[Symbol.iterator](): Generator<ItemResult> {
@@ -113,10 +112,8 @@ export class PackedResults implements Iterable<ItemResult> {
         yield entry;
         continue;
       }
-      const cursor = new RunCursor(entry, this.log.reader(entry.start));
-      for (let i = 0; i < entry.count; i++) {
-        cursor.next();
-        yield { orgId: entry.orgId, type: entry.type, id: cursor.id(), outcome: entry.outcome, item: cursor.item() };
+      for (const row of entry.rows()) {
+        yield { orgId: entry.orgId, type: entry.type, id: row.id(), outcome: entry.outcome, item: row.item() };
       }
     }
   }
@@ -129,9 +126,7 @@ function encodableValue(value: Json | undefined): boolean {
 
 /** Reads a run's records one after the other; `id()`, `value()` and `item()` answer for the current one. */
 class RunCursor implements ReportRow {
-  readonly orgId: string;
-  readonly type: ResourceType;
-  readonly outcome: Outcome;
+  private readonly orgId: string;
   private readonly paths: readonly string[];
   private readonly values: (Json | undefined)[];
   private explicitId: string | undefined;
@@ -141,8 +136,6 @@ class RunCursor implements ReportRow {
     private readonly reader: LogReader,
   ) {
     this.orgId = run.orgId;
-    this.type = run.type;
-    this.outcome = run.outcome;
     this.paths = summaryOf(run.kind);
     this.values = this.paths.map(() => undefined);
   }

@@ -14,7 +14,7 @@ export function createReportCollector(): ImportReportSink & { report(dryRun: boo
       dryRun,
       counts: packed.counts,
       each: () => packed,
-      visit: (visitor) => packed.visit(visitor),
+      parts: () => packed.parts(),
       get results() {
         return [...packed];
       },

@@ -17,6 +17,7 @@ import type { ImportReport, ItemResult, ReportRow } from '../../application/impo
 import { isSuccess } from '../../application/import/import-report.js';
 import { type Json, valueAt } from '../../domain/json.js';
 import { forSettings, type ResourceType } from '../../domain/resources/kinds.js';
+import { type ListPart, lazyList } from './lazy-list.js';
 
 type Lists = Omit<ImportDataSuccessOrg, '$typeName' | '$unknown' | 'orgId'>;
 /** A success list of ImportDataSuccessOrg, and what one resource's row puts in it. */
@@ -82,42 +83,60 @@ const SUCCESS_LISTS: Readonly<Record<ResourceType, Entry | null>> = {
 
 /** A success kept whole (one with a message), read as a row. */
 function wholeRow(r: ItemResult): ReportRow {
-  const item = r.item;
-  return {
-    orgId: r.orgId,
-    type: r.type,
-    outcome: r.outcome,
-    id: () => r.id,
-    value: (path) => valueAt(item, path),
-    item: () => item,
-  };
+  return { id: () => r.id, value: (path) => valueAt(r.item, path), item: () => r.item };
 }
+
+/** Lists at least this long are read from the report as they are encoded (lazy-list.ts); shorter ones are plain arrays. */
+export const LAZY_LIST_FROM = 1000;
+
+type OrgLists = Map<keyof Lists, { parts: ListPart<unknown>[]; length: number }>;
 
 /**
  * ImportReport → ImportDataResponse: failures and skips as errors, the rest per org. Built from
- * the packed report row by row (report.visit), each list element straight into its message:
- * no ItemResult per resource, and a string shared by every row that repeats it (packed-results.ts).
+ * the packed report's runs (report.parts), never an ItemResult per resource: a long list is
+ * read from its runs element by element as the answer is encoded, a short one built at once.
  */
 export function importResponse(report: ImportReport): ImportDataResponse {
-  const orgs = new Map<string, ImportDataSuccessOrg>();
+  const orgs = new Map<string, OrgLists>();
   const response = create(ImportDataResponseSchema, { success: {} });
-  const success = (row: ReportRow) => {
-    let org = orgs.get(row.orgId);
-    if (!org) {
-      org = create(ImportDataSuccessOrgSchema, { orgId: row.orgId });
-      orgs.set(row.orgId, org);
+  const listsOf = (orgId: string) => {
+    let lists = orgs.get(orgId);
+    if (!lists) {
+      lists = new Map();
+      orgs.set(orgId, lists);
     }
-    const entry = SUCCESS_LISTS[row.type];
-    if (entry) (org[entry[0]] as unknown[]).push(entry[1](row));
+    return lists;
   };
-  report.visit({
-    row: success,
-    whole(r) {
-      if (isSuccess(r)) return success(wholeRow(r));
-      const message = r.outcome === 'skipped' ? `skipped: ${r.message ?? ''}` : (r.message ?? 'failed');
-      response.errors.push(create(ImportDataErrorSchema, { type: r.type, id: r.id, message }));
-    },
-  });
-  response.success?.orgs.push(...orgs.values());
+  const add = (lists: OrgLists, entry: Entry, part: ListPart<unknown>, count: number) => {
+    const list = lists.get(entry[0]) ?? { parts: [], length: 0 };
+    lists.set(entry[0], list);
+    list.parts.push(part);
+    list.length += count;
+  };
+  for (const part of report.parts()) {
+    if ('run' in part) {
+      const lists = listsOf(part.run.orgId);
+      const entry = SUCCESS_LISTS[part.run.type];
+      if (entry) add(lists, entry, { run: part.run, element: entry[1] as (row: ReportRow) => unknown }, part.run.count);
+      continue;
+    }
+    const r = part.whole;
+    if (isSuccess(r)) {
+      const lists = listsOf(r.orgId);
+      const entry = SUCCESS_LISTS[r.type];
+      if (entry) add(lists, entry, { value: entry[1](wholeRow(r)) }, 1);
+      continue;
+    }
+    const message = r.outcome === 'skipped' ? `skipped: ${r.message ?? ''}` : (r.message ?? 'failed');
+    response.errors.push(create(ImportDataErrorSchema, { type: r.type, id: r.id, message }));
+  }
+  for (const [orgId, lists] of orgs) {
+    const org = create(ImportDataSuccessOrgSchema, { orgId });
+    for (const [field, { parts, length }] of lists) {
+      (org as unknown as Record<string, unknown[]>)[field] =
+        length >= LAZY_LIST_FROM ? lazyList(parts, length) : [...lazyList(parts, length)];
+    }
+    response.success?.orgs.push(org);
+  }
   return response;
 }

@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ImportDataResponseSchema,
   type ImportOptions,
+  type ImportResult,
   ImportResultSchema,
   type MigrationService,
   Outcome,
@@ -17,7 +18,8 @@ import type { ImportReport, Outcome as ReportOutcome } from '../../application/i
 import { emptyReport } from '../../application/import/report-collector.js';
 import type { JsonObject } from '../../domain/json.js';
 import { importSource } from '../admin/import.handler.js';
-import { importResponse } from '../admin/import-response.js';
+import { importResponse, LAZY_LIST_FROM } from '../admin/import-response.js';
+import { type ListPart, lazyList } from '../admin/lazy-list.js';
 import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
 
@@ -61,14 +63,29 @@ export function detailedResponse(report: ImportReport) {
     counts: countsMessage(report.counts),
     dryRun: report.dryRun,
   });
-  report.visit({
-    row: (r) =>
-      response.results.push(create(ImportResultSchema, { orgId: r.orgId, type: r.type, id: r.id(), outcome: OUTCOME[r.outcome] })),
-    whole: (r) =>
-      response.results.push(
-        create(ImportResultSchema, { orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' }),
-      ),
-  });
+  const results: ListPart<ImportResult>[] = [];
+  let length = 0;
+  for (const part of report.parts()) {
+    if ('whole' in part) {
+      const r = part.whole;
+      const value = create(ImportResultSchema, {
+        orgId: r.orgId,
+        type: r.type,
+        id: r.id,
+        outcome: OUTCOME[r.outcome],
+        message: r.message ?? '',
+      });
+      results.push({ value });
+    } else {
+      const { orgId, type, outcome } = part.run;
+      results.push({
+        run: part.run,
+        element: (row) => create(ImportResultSchema, { orgId, type, id: row.id(), outcome: OUTCOME[outcome] }),
+      });
+    }
+    length += 'run' in part ? part.run.count : 1;
+  }
+  response.results = length >= LAZY_LIST_FROM ? lazyList(results, length) : [...lazyList(results, length)];
   return response;
 }
 

@@ -112,27 +112,36 @@ test('long values that cross the log chunks come back whole', () => {
   expect([...packed]).toEqual(results);
 });
 
-test('visit reads the same outcomes as the iterator, without an ItemResult per success', () => {
+test('parts read the same outcomes as the iterator, each run as often as asked, without an ItemResult per success', () => {
   const packed = new PackedResults();
   const results = [
     ok('o1', 'human_user', 'u1', { userId: 'u1' }),
+    ok('o1', 'human_user', 'u2', { userId: 'u2' }),
     ok('o1', 'user_grant', 'o1_p1_u1', { userId: 'u1', projectId: 'p1' }),
     { orgId: 'o1', type: 'user_grant', id: 'x', outcome: 'failed', message: 'no', item: {} } as ItemResult,
     ok('o2', 'project_grant', 'g1', { grantId: 'g1', projectGrant: { projectId: 'p1', grantedOrgId: 'o2' } }),
   ];
   for (const r of results) packed.add(r);
-  const seen: unknown[] = [];
-  packed.visit({
-    row: (row) =>
-      seen.push({
-        orgId: row.orgId,
-        type: row.type,
-        id: row.id(),
-        outcome: row.outcome,
-        item: row.item(),
-        pid: row.value('projectGrant.projectId'),
-      }),
-    whole: (r) => seen.push(r),
-  });
-  expect(seen).toEqual([{ ...results[0], pid: undefined }, { ...results[1], pid: undefined }, results[2], { ...results[3], pid: 'p1' }]);
+  const read = () => {
+    const seen: unknown[] = [];
+    for (const part of packed.parts()) {
+      if ('whole' in part) seen.push(part.whole);
+      else
+        for (const row of part.run.rows()) {
+          const { orgId, type, outcome } = part.run;
+          seen.push({ orgId, type, id: row.id(), outcome, item: row.item(), pid: row.value('projectGrant.projectId') });
+        }
+    }
+    return seen;
+  };
+  const expected = [
+    { ...results[0], pid: undefined },
+    { ...results[1], pid: undefined },
+    { ...results[2], pid: undefined },
+    results[3],
+    { ...results[4], pid: 'p1' },
+  ];
+  expect(read()).toEqual(expected);
+  expect(read()).toEqual(expected);
+  expect([...packed.parts()].map((p) => ('run' in p ? p.run.count : 'whole'))).toEqual([2, 1, 'whole', 1]);
 });

@@ -152,6 +152,44 @@ test("idport's answer with every resource's result is the same as before", () =>
   expect(toJsonString(DetailedSchema, now)).toBe(toJsonString(DetailedSchema, before));
 });
 
+/** Lists long enough to be read from the report as they are encoded, failures and orgs between their runs. */
+function bigReport(): ImportReport {
+  const collector = createReportCollector();
+  for (const org of ['o1', 'o2']) {
+    for (let i = 0; i < 1500; i++) {
+      if (i % 400 === 399) collector.add({ orgId: org, type: 'human_user', id: `u${i}`, outcome: 'failed', message: `bad ${i}`, item: {} });
+      else collector.add(ok(org, 'human_user', `u${i}`, { userId: `u${i}` }, i % 3 === 0 ? 'unchanged' : 'created'));
+    }
+  }
+  for (let i = 0; i < 1200; i++)
+    collector.add(ok('o1', 'user_grant', `o1_p1_u${i}`, { userId: `u${i}`, projectId: i < 600 ? 'p1' : 'p2' }));
+  collector.add({
+    orgId: 'o1',
+    type: 'user_grant',
+    id: 'o1_p3_u1',
+    outcome: 'unchanged',
+    message: 'kept',
+    item: { userId: 'u1', projectId: 'p3' },
+  });
+  for (let i = 0; i < 1200; i++) collector.add(ok('o1', 'user_metadata', `u${i}_k${i % 7}`, { id: `u${i}`, key: `k${i % 7}` }));
+  return collector.report(false);
+}
+
+test('long lists, read from the report as they are encoded, give the same bytes and JSON as arrays', () => {
+  const report = bigReport();
+  const now = importResponse(report);
+  const before = referenceResponse(report);
+  expect(now.success?.orgs[0]?.humanUserIds).toHaveLength(1497);
+  expect(Buffer.from(toBinary(ImportDataResponseSchema, now))).toEqual(Buffer.from(toBinary(ImportDataResponseSchema, before)));
+  expect(toJsonString(ImportDataResponseSchema, now)).toBe(toJsonString(ImportDataResponseSchema, before));
+  // Encoded again, and compared field by field: the lists read again from their first element.
+  expect(Buffer.from(toBinary(ImportDataResponseSchema, now))).toEqual(Buffer.from(toBinary(ImportDataResponseSchema, before)));
+  expect(equals(ImportDataResponseSchema, now, before)).toBe(true);
+  const detailed = detailedResponse(report);
+  expect(Buffer.from(toBinary(DetailedSchema, detailed))).toEqual(Buffer.from(toBinary(DetailedSchema, referenceDetailed(report))));
+  expect(toJsonString(DetailedSchema, detailed)).toBe(toJsonString(DetailedSchema, referenceDetailed(report)));
+});
+
 test('an empty report answers an empty success', () => {
   const report = createReportCollector().report(true);
   expect(toJsonString(ImportDataResponseSchema, importResponse(report))).toBe(
