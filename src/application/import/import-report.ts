@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../domain/json.js';
+import type { Json, JsonObject } from '../../domain/json.js';
 import type { ResourceType } from '../../domain/resources/kinds.js';
 
 /** What happened to one resource of an import. */
@@ -25,6 +25,33 @@ export interface ImportReport {
   each(): Iterable<ItemResult>;
   /** The same as one array, built when read: for small imports (the Kratos and realm APIs). */
   readonly results: ItemResult[];
+  /**
+   * Every outcome in order without an object per success: runs of packed successes (each
+   * readable any number of times), and the results kept whole.
+   */
+  parts(): Iterable<ReportPart>;
+}
+
+/** A failure, a skip, or a success kept whole (one with a message); or a run of packed successes. */
+export type ReportPart = { whole: ItemResult } | { run: ReportRun };
+
+/** Consecutive successes of one org, kind and outcome. */
+export interface ReportRun {
+  readonly orgId: string;
+  readonly type: ResourceType;
+  readonly outcome: Outcome;
+  readonly count: number;
+  /** Its rows from the first: one reused cursor, so keep what a row answers, never the row itself. */
+  rows(): Iterable<ReportRow>;
+}
+
+/** One success of a packed run, read in place. */
+export interface ReportRow {
+  id(): string;
+  /** The value of one of the kind's summary paths (ResourceKind.summary), e.g. "projectGrant.projectId". */
+  value(path: string): Json | undefined;
+  /** The whole ItemResult.item, built when asked. */
+  item(): JsonObject;
 }
 
 export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';

@@ -14,6 +14,7 @@ export function createReportCollector(): ImportReportSink & { report(dryRun: boo
       dryRun,
       counts: packed.counts,
       each: () => packed,
+      parts: () => packed.parts(),
       get results() {
         return [...packed];
       },

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { type JsonObject, stringAt } from '../../domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
 import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
-import type { ImportReport, ItemResult } from '../import/import-report.js';
+import type { ItemResult } from '../import/import-report.js';
 import type { PassOutcome } from '../import/import-run.js';
 import { PackedResults } from '../import/packed-results.js';
 import { laterPassesOf, orgIdProblem, type Pass } from '../import/plan.js';
 import { passRefsFromJson, passRefsToJson } from '../import/references.js';
-import { createReportCollector } from '../import/report-collector.js';
 import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
@@ -85,9 +84,13 @@ export interface ImportJobRun {
   command: Omit<ImportCommand, 'source'> & { source: ImportSource };
 }
 
-/** Runs an import as a job; answers its report and the report rows no step holds (unreadable orgs). */
+/**
+ * Runs an import as a job; answers the report rows no step holds (unreadable orgs). The rest
+ * of the report is in the job's steps, written as each pass commits, and read from there
+ * (job-commands.ts report): nothing here keeps a pass's outcomes once it is stored.
+ */
 export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: AuditStore }) {
-  return async function runImport(run: ImportJobRun): Promise<{ report: ImportReport; tail: ItemResult[] }> {
+  return async function runImport(run: ImportJobRun): Promise<{ tail: ItemResult[] }> {
     let step = 0;
     /** A first pass tells the meter how many later passes its org has. */
     const planned = (o: PassOutcome) => {
@@ -143,17 +146,15 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
 
     const ended = (orgs: number) => run.meter.setOrgsTotal(orgs);
     const { source, codec } = countOrgs(run.command.source, deps.codec, run.meter, ended);
-    const collector = createReportCollector();
     const sink = {
       add(r: ItemResult) {
-        collector.add(r);
         if (fromStep > 0) fromStep--;
         else tail.push(r);
       },
     };
     await createImportEngine({ ...deps, codec, tx })({ ...run.command, source }, sink);
     if (!run.command.dryRun) run.meter.passesEnded();
-    return { report: collector.report(run.command.dryRun), tail };
+    return { tail };
   };
 }
 

@@ -3,6 +3,8 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ImportDataResponseSchema,
   type ImportOptions,
+  type ImportResult,
+  ImportResultSchema,
   type MigrationService,
   Outcome,
   ConflictPolicy as PbConflictPolicy,
@@ -16,7 +18,8 @@ import type { ImportReport, Outcome as ReportOutcome } from '../../application/i
 import { emptyReport } from '../../application/import/report-collector.js';
 import type { JsonObject } from '../../domain/json.js';
 import { importSource } from '../admin/import.handler.js';
-import { importResponse } from '../admin/import-response.js';
+import { importResponse, LAZY_LIST_FROM } from '../admin/import-response.js';
+import { type ListPart, lazyList } from '../admin/lazy-list.js';
 import { callSignal } from '../call-signal.js';
 import type { AdminUseCases } from '../use-cases.js';
 
@@ -50,18 +53,40 @@ export function countsMessage(c: ImportReport['counts']) {
   };
 }
 
-/** ZITADEL's answer plus every resource's outcome and the totals. */
-function detailedResponse(report: ImportReport) {
-  const counts = countsMessage(report.counts);
-  const results = [];
-  for (const r of report.each())
-    results.push({ orgId: r.orgId, type: r.type, id: r.id, outcome: OUTCOME[r.outcome], message: r.message ?? '' });
-  return create(ImportDataResponseSchema, {
+/**
+ * ZITADEL's answer plus every resource's outcome and the totals; the results read row by row
+ * from the packed report (no ItemResult per resource in between).
+ */
+export function detailedResponse(report: ImportReport) {
+  const response = create(ImportDataResponseSchema, {
     response: importResponse(report),
-    results,
-    counts,
+    counts: countsMessage(report.counts),
     dryRun: report.dryRun,
   });
+  const results: ListPart<ImportResult>[] = [];
+  let length = 0;
+  for (const part of report.parts()) {
+    if ('whole' in part) {
+      const r = part.whole;
+      const value = create(ImportResultSchema, {
+        orgId: r.orgId,
+        type: r.type,
+        id: r.id,
+        outcome: OUTCOME[r.outcome],
+        message: r.message ?? '',
+      });
+      results.push({ value });
+    } else {
+      const { orgId, type, outcome } = part.run;
+      results.push({
+        run: part.run,
+        element: (row) => create(ImportResultSchema, { orgId, type, id: row.id(), outcome: OUTCOME[outcome] }),
+      });
+    }
+    length += 'run' in part ? part.run.count : 1;
+  }
+  response.results = length >= LAZY_LIST_FROM ? lazyList(results, length) : [...lazyList(results, length)];
+  return response;
 }
 
 /** One DataOrg message per export part: merging all messages of an org gives the whole org. */

@@ -49,3 +49,99 @@ test('a run of one org and kind holds ids, not objects', () => {
   expect((packed as unknown as { entries: unknown[] }).entries).toHaveLength(1);
   expect([...packed].map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => `u${i}`));
 });
+
+test('every kind comes back identical: unicode, empty and absent fields, ids of every shape, orgs interleaved', () => {
+  const results: ItemResult[] = [
+    ok('o1', 'org', 'o1', { org: { name: 'Ærø “Ltd” 株式会社 🚀' } }),
+    // An id the kind's rule does not give back (kept as written), and one it does.
+    ok('o1', 'human_user', 'not-the-user-id', { userId: 'u1' }),
+    ok('o1', 'human_user', 'u2', { userId: 'u2' }),
+    ok('o1', 'human_user', '', {}),
+    ok('o1', 'human_user', 'u3', { userId: '' }),
+    ok('o2', 'human_user', 'ü4', { userId: 'ü4' }),
+    ok('o1', 'human_user', 'u5', { userId: 'u5' }),
+    ok('o1', 'user_metadata', 'u1_ключ', { id: 'u1', key: 'ключ' }),
+    ok('o1', 'user_metadata', 'u1_b', { id: 'u1', key: 'b' }),
+    ok('o1', 'user_metadata', 'u1_', { id: 'u1', key: '' }),
+    ok('o1', 'user_metadata', 'u1_c', { id: 'u1' }),
+    ok('o1', 'user_grant', 'o1_p1_u1', { userId: 'u1', projectId: 'p1' }),
+    ok('o1', 'user_grant', 'o1_p1_u2', { userId: 'u2', projectId: 'p1', projectGrantId: 'g1' }),
+    ok('o1', 'user_grant', 'o1_p1_u2', { userId: 'u2', projectId: 'p1', projectGrantId: 'g1' }, 'unchanged'),
+    ok('o1', 'user_grant', 'o1_p1_u2', { userId: 'u2', projectId: 'p1', projectGrantId: 'g1' }, 'updated'),
+    ok('o1', 'project_grant', 'g1', { grantId: 'g1', projectGrant: { projectId: 'p1', grantedOrgId: 'o2' } }),
+    ok('o1', 'project_grant', 'g2', { grantId: 'g2', projectGrant: { grantedOrgId: 'o2' } }),
+    ok('o1', 'trigger_action', '1_2', { flowType: '1', triggerType: '2', actionIds: ['x', 'ÿ'] }),
+    ok('o1', 'trigger_action', '1_3', { flowType: '1', triggerType: '3', actionIds: [] }),
+    // A value that is not a string, where a string is expected, stays what it was.
+    ok('o1', 'domain', 'o1_d', { domainName: 42 as unknown as string }),
+    ok('o1', 'user_link', 'l1', { userId: 'u1', idpId: 'i1', providedUserId: 'ext', providedUserName: '名前' }),
+    { orgId: 'o1', type: 'user_grant', id: 'o1_p1_u9', outcome: 'failed', message: 'user u9 «ü» was not imported', item: { userId: 'u9' } },
+    ok('o1', 'user_grant', 'o1_p1_u3', { userId: 'u3', projectId: 'p1' }),
+    // A success with a message is kept whole.
+    { orgId: 'o2', type: 'project', id: 'p2', outcome: 'unchanged', message: 'kept the stored one', item: { projectId: 'p2' } },
+    { orgId: 'o2', type: 'project', id: 'p3', outcome: 'skipped', message: '', item: {} },
+    ok('o2', 'project_role', 'p2_admin', { projectId: 'p2', roleKey: 'admin' }),
+  ];
+  const packed = new PackedResults();
+  for (const r of results) packed.add(r);
+  expect([...packed]).toEqual(results);
+  // Iterating twice reads the same.
+  expect([...packed]).toEqual(results);
+});
+
+test('strings UTF-8 cannot hold (a lone surrogate) keep their result whole, and come back as they were', () => {
+  const results = [
+    ok('o1', 'human_user', 'u1', { userId: 'u1' }),
+    ok('o1', 'human_user', 'u\uD800', { userId: 'u\uD800' }),
+    ok('o1', 'user_metadata', 'u1_k', { id: 'u1', key: '\uDC00k' }),
+    ok('o\uDBFF', 'human_user', 'u2', { userId: 'u2' }),
+    ok('o1', 'human_user', 'u😀', { userId: 'u😀' }),
+  ];
+  const packed = new PackedResults();
+  for (const r of results) packed.add(r);
+  expect([...packed]).toEqual(results);
+});
+
+test('long values that cross the log chunks come back whole', () => {
+  const results = Array.from({ length: 300 }, (_, i) => {
+    const id = `${'é'.repeat(i * 37)}${i}`;
+    return ok('o1', 'human_user', id, { userId: id });
+  });
+  const packed = new PackedResults();
+  for (const r of results) packed.add(r);
+  expect([...packed]).toEqual(results);
+});
+
+test('parts read the same outcomes as the iterator, each run as often as asked, without an ItemResult per success', () => {
+  const packed = new PackedResults();
+  const results = [
+    ok('o1', 'human_user', 'u1', { userId: 'u1' }),
+    ok('o1', 'human_user', 'u2', { userId: 'u2' }),
+    ok('o1', 'user_grant', 'o1_p1_u1', { userId: 'u1', projectId: 'p1' }),
+    { orgId: 'o1', type: 'user_grant', id: 'x', outcome: 'failed', message: 'no', item: {} } as ItemResult,
+    ok('o2', 'project_grant', 'g1', { grantId: 'g1', projectGrant: { projectId: 'p1', grantedOrgId: 'o2' } }),
+  ];
+  for (const r of results) packed.add(r);
+  const read = () => {
+    const seen: unknown[] = [];
+    for (const part of packed.parts()) {
+      if ('whole' in part) seen.push(part.whole);
+      else
+        for (const row of part.run.rows()) {
+          const { orgId, type, outcome } = part.run;
+          seen.push({ orgId, type, id: row.id(), outcome, item: row.item(), pid: row.value('projectGrant.projectId') });
+        }
+    }
+    return seen;
+  };
+  const expected = [
+    { ...results[0], pid: undefined },
+    { ...results[1], pid: undefined },
+    { ...results[2], pid: undefined },
+    results[3],
+    { ...results[4], pid: 'p1' },
+  ];
+  expect(read()).toEqual(expected);
+  expect(read()).toEqual(expected);
+  expect([...packed.parts()].map((p) => ('run' in p ? p.run.count : 'whole'))).toEqual([2, 1, 'whole', 1]);
+});

@@ -1,0 +1,24 @@
+import { ByteLog } from '../../../src/application/import/byte-log.js';
+
+test('reads back varints and strings in order, across chunk boundaries, from any position taken', () => {
+  const log = new ByteLog();
+  const written: (number | string)[] = [];
+  const starts: { at: ReturnType<ByteLog['position']>; index: number }[] = [];
+  for (let i = 0; i < 5000; i++) {
+    if (i % 997 === 0) starts.push({ at: log.position(), index: written.length });
+    const n = i % 3 === 0 ? i * 2 ** 31 + 5 : i;
+    log.varint(n);
+    written.push(n);
+    const s = i % 500 === 0 ? 'x'.repeat(70_000) : `${i}-ü-😀-${'a'.repeat(i % 50)}`;
+    log.string(s);
+    written.push(s);
+    log.string('');
+    written.push('');
+  }
+  for (const { at, index } of starts) {
+    const reader = log.reader(at);
+    const read: (number | string)[] = [];
+    for (let k = index; k < written.length; k += 3) read.push(reader.varint(), reader.string(), reader.string());
+    expect(read).toEqual(written.slice(index));
+  }
+});
