@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { ItemResult, Outcome } from '../import/import-report.js';
 import type { ResourceWriter } from '../ports.js';
@@ -68,6 +69,24 @@ export interface JobStep {
 export class CheckpointRefused extends Error {
   constructor(readonly reason: 'cancelled' | 'lease-lost') {
     super(reason === 'cancelled' ? 'the job was cancelled' : 'another replica holds the job');
+  }
+}
+
+/**
+ * A queued job whose sealed request this replica's keys cannot open (its replicas do not share
+ * IDPORT_SECRETS_KEY): the claim rolls back and leaves the job for a replica that can. Names the
+ * job and the key id the request needs (a digest of the key, never the key).
+ */
+export class JobRequestUnreadable extends DomainError {
+  constructor(
+    readonly jobId: string,
+    /** The key id the request was sealed under, when it could be read. */
+    readonly keyId: string | undefined,
+    cause: unknown,
+  ) {
+    super('Internal', 'SECRETS-key', `job ${jobId}: its request is sealed with key ${keyId ?? '(unreadable)'}, which this replica lacks`, {
+      cause,
+    });
   }
 }
 

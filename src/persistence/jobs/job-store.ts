@@ -4,11 +4,14 @@ import {
   CheckpointRefused,
   type JobProgress,
   type JobRecord,
+  JobRequestUnreadable,
   type JobState,
   type JobStep,
   type JobStore,
 } from '../../application/jobs/job-ports.js';
+import { isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
+import { SecretKeyError } from '../../domain/sealed-secret.js';
 import type { Database } from '../orm.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
@@ -166,7 +169,16 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
          ) returning *`,
           [owner, interval(leaseMs)],
         );
-        return row ? record(row) : undefined;
+        if (!row) return undefined;
+        try {
+          return record(row);
+        } catch (e) {
+          const cause = e instanceof Error ? e.cause : undefined;
+          if (isDomainError(e) && e.id === 'SECRETS-key') {
+            throw new JobRequestUnreadable(row.id, cause instanceof SecretKeyError ? cause.keyId : undefined, e);
+          }
+          throw e;
+        }
       });
       if (!job) return undefined;
       if (job.deadlineAt === null) {
