@@ -20,6 +20,7 @@ function countingBlobs(blobs: BlobStorage, onBytes: (n: number) => void): BlobSt
   return {
     check: (t) => blobs.check(t),
     read: (t, s) => blobs.read(t, s),
+    describe: (t, s) => blobs.describe(t, s),
     write: (t, chunks, s) =>
       blobs.write(
         t,
