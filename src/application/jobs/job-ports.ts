@@ -44,6 +44,8 @@ export interface JobRecord {
   progress: JobProgress;
   error: string;
   takeovers: number;
+  /** An import's file as it was when the job first started; null until then and for inline data. */
+  sourceFingerprint: JsonObject | null;
 }
 
 export interface NewJob {
@@ -110,6 +112,8 @@ export interface JobStore {
   checkpoint(writer: ResourceWriter, id: string, owner: string, step: JobStep, progress: JobProgress): Promise<void>;
   /** Steps committed so far, in order (a resumed run replays them; the report streams them). */
   steps(id: string, fromStep: number, limit: number): Promise<JobStep[]>;
+  /** Keeps the import file's fingerprint on the job, while `owner` holds it (source-check.ts). */
+  recordSource(id: string, owner: string, fingerprint: JsonObject): Promise<void>;
   /** Saves progress outside a checkpoint (an export, the read-ahead of an import). */
   saveProgress(id: string, owner: string, progress: JobProgress): Promise<void>;
   /** How many jobs are in each state (for /metrics). */

@@ -117,7 +117,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
       deps.jobs.finish(job.id, deps.owner, {
         state,
         error,
-        progress: meter.snapshot(),
+        // A resumed run that ends before replaying a step (its file changed, say) keeps the
+        // progress the committed steps reached, rather than reading as if nothing was done.
+        progress: meter.stepsDone === 0 && job.stepsDone > 0 ? job.progress : meter.snapshot(),
         ...(tail?.length ? { tail: { step: 1_000_000_000, pass: 0, orgId: '', results: tail, state: {} } } : {}),
       });
     try {
@@ -131,6 +133,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           principal: job.principal,
           source: job.source,
           replay,
+          recordedSource: job.sourceFingerprint,
           meter,
           command: { source: plan.source, conflictPolicy: plan.conflictPolicy, dryRun: plan.dryRun, signal: controller.signal },
         });

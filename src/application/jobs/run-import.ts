@@ -9,6 +9,7 @@ import { createReportCollector } from '../import/report-collector.js';
 import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
+import { checkSource } from './source-check.js';
 
 /*
  * The one place jobs call the importer (src/application/import). It runs the import engine
@@ -83,6 +84,8 @@ export interface ImportJobRun {
   source: string;
   /** Steps a previous run committed, in order. */
   replay: readonly JobStep[];
+  /** The file's fingerprint a previous run recorded (source-check.ts), if any. */
+  recordedSource: JsonObject | null;
   meter: ProgressMeter;
   command: Omit<ImportCommand, 'source'> & { source: ImportSource };
 }
@@ -152,7 +155,19 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
       firstPass = orgs;
       run.meter.setOrgsTotal(orgs);
     };
-    const { source, codec } = countOrgs(run.command.source, deps.codec, run.meter, ended);
+    const given = run.command.source;
+    // Before anything is read: a resumed run of a changed file ends here, having written nothing.
+    const blobs =
+      given.kind === 'blob'
+        ? await checkSource(deps, {
+            jobId: run.jobId,
+            owner: run.owner,
+            recorded: run.recordedSource,
+            target: given.target,
+            signal: run.command.signal,
+          })
+        : deps.blobs;
+    const { source, codec } = countOrgs(given, deps.codec, run.meter, ended);
     const collector = createReportCollector();
     const sink = {
       add(r: ItemResult) {
@@ -161,7 +176,7 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
         else tail.push(r);
       },
     };
-    await createImportEngine({ ...deps, codec, tx })({ ...run.command, source }, sink);
+    await createImportEngine({ ...deps, blobs, codec, tx })({ ...run.command, source }, sink);
     return { report: collector.report(run.command.dryRun), tail };
   };
 }

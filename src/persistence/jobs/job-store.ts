@@ -53,6 +53,7 @@ interface JobRow {
   progress: JobProgress;
   error: string;
   takeovers: number;
+  source_fingerprint: JsonObject | null;
 }
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
@@ -84,6 +85,7 @@ function toRecord(r: JobRow, seal: RequestSeal): JobRecord {
     progress: r.progress,
     error: r.error,
     takeovers: r.takeovers,
+    sourceFingerprint: r.source_fingerprint ?? null,
   };
 }
 
@@ -223,6 +225,14 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     async countByState() {
       const rows = await run<{ state: JobState; n: string }>('select state, count(*)::text as n from job group by state');
       return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
+
+    async recordSource(id, owner, fingerprint) {
+      await run('update job set source_fingerprint = $3::jsonb where id = $1 and lease_owner = $2', [
+        id,
+        owner,
+        JSON.stringify(fingerprint),
+      ]);
     },
 
     async saveProgress(id, owner, progress) {
