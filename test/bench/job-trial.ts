@@ -181,6 +181,7 @@ try {
 
   const seen = await watcher.seen;
   const wallMs = performance.now() - started;
+  const afterKillMs = performance.now() - killedAt;
   job = await getJob(survivor.server, id);
   log(`job ended ${job.state} on ${job.replica} after ${Math.round(wallMs / 1000)} s`);
 
@@ -233,7 +234,8 @@ try {
     survivor: { replica: survivor.name, peakRssMb: Math.round((await survivor.server.peakRss()) / 1048576) },
     lease: LEASE,
     wallMs: Math.round(wallMs),
-    afterKillMs: Math.round(performance.now() - killedAt),
+    // From the SIGKILL to the watcher's last event: the lease lapsing, the takeover, the rest.
+    afterKillMs: Math.round(afterKillMs),
     jobMs: Date.parse(job.finishedAt ?? '') - Date.parse(job.createdAt),
     rowsPerSec: rate(dataset.resources, wallMs),
     watcherEvents: seen.length,
