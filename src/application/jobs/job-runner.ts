@@ -126,13 +126,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (job.cancelRequested) throw new Stop('cancelled');
       if (job.kind === 'import') {
         const plan = deps.planImport(job.request);
-        const replay = job.stepsDone ? await deps.jobs.steps(job.id, 0, job.stepsDone) : [];
         const { tail } = await deps.runImport({
           jobId: job.id,
           owner: deps.owner,
           principal: job.principal,
           source: job.source,
-          replay,
+          replayed: job.stepsDone,
           recordedSource: job.sourceFingerprint,
           meter,
           command: { source: plan.source, conflictPolicy: plan.conflictPolicy, dryRun: plan.dryRun, signal: controller.signal },

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { type JsonObject, stringAt } from '../../domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
 import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
-import type { ImportReport, ItemResult } from '../import/import-report.js';
+import type { ItemResult } from '../import/import-report.js';
 import { PackedResults } from '../import/packed-results.js';
 import { orgIdProblem } from '../import/plan.js';
-import { createReportCollector } from '../import/report-collector.js';
 import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
@@ -82,17 +81,24 @@ export interface ImportJobRun {
   owner: string;
   principal: string;
   source: string;
-  /** Steps a previous run committed, in order. */
-  replay: readonly JobStep[];
+  /**
+   * How many steps a previous run committed: each is read back from the store when its turn
+   * comes, so a resumed run never holds every committed pass's report rows at once.
+   */
+  replayed: number;
   /** The file's fingerprint a previous run recorded (source-check.ts), if any. */
   recordedSource: JsonObject | null;
   meter: ProgressMeter;
   command: Omit<ImportCommand, 'source'> & { source: ImportSource };
 }
 
-/** Runs an import as a job; answers its report and the report rows no step holds (unreadable orgs). */
+/**
+ * Runs an import as a job; answers the report rows no step holds (unreadable orgs). The rest of
+ * the report is in the job's steps, written pass by pass: nothing here keeps it (a million-user
+ * job's rows would otherwise all stay in memory until the end).
+ */
 export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: AuditStore }) {
-  return async function runImport(run: ImportJobRun): Promise<{ report: ImportReport; tail: ItemResult[] }> {
+  return async function runImport(run: ImportJobRun): Promise<{ tail: ItemResult[] }> {
     let step = 0;
     /** Org passes in pass 1, known when the input ends. */
     let firstPass: number | undefined;
@@ -109,7 +115,7 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
         if (options.rollback) return deps.tx.write(signal, options, work);
         const n = step++;
         const pass = passOf(n);
-        const stored = run.replay[n];
+        const stored = n < run.replayed ? (await deps.jobs.steps(run.jobId, n, 1))[0] : undefined;
         if (stored) {
           const results = new PackedResults();
           for (const r of stored.results) results.add(r);
@@ -168,16 +174,14 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
           })
         : deps.blobs;
     const { source, codec } = countOrgs(given, deps.codec, run.meter, ended);
-    const collector = createReportCollector();
     const sink = {
       add(r: ItemResult) {
-        collector.add(r);
         if (fromStep > 0) fromStep--;
         else tail.push(r);
       },
     };
     await createImportEngine({ ...deps, blobs, codec, tx })({ ...run.command, source }, sink);
-    return { report: collector.report(run.command.dryRun), tail };
+    return { tail };
   };
 }
 
