@@ -8,6 +8,7 @@ import { createJobImporter } from './application/jobs/run-import.js';
 import type { BlobStorage, ImportFileCodec, ResourceTransactions } from './application/ports.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { JobClaimMeter } from './observability/metrics.js';
 import type { RequestSeal } from './persistence/jobs/job-store.js';
 import { createJobStore } from './persistence/jobs/job-store.js';
 import type { Database } from './persistence/orm.js';
@@ -19,6 +20,7 @@ function countingBlobs(blobs: BlobStorage, onBytes: (n: number) => void): BlobSt
   return {
     check: (t) => blobs.check(t),
     read: (t, s) => blobs.read(t, s),
+    describe: (t, s) => blobs.describe(t, s),
     write: (t, chunks, s) =>
       blobs.write(
         t,
@@ -48,6 +50,7 @@ export function composeJobs(deps: {
   log: Logger;
   codec: ImportFileCodec;
   audit: AuditStore;
+  metrics?: JobClaimMeter;
 }) {
   const audit = deps.audit;
   const jobs = createJobStore(deps.db, deps.sealed);
@@ -64,6 +67,7 @@ export function composeJobs(deps: {
     leaseMs: deps.config.jobs.leaseMs,
     pollMs: deps.config.jobs.pollMs,
     log: deps.log,
+    ...(deps.metrics ? { unreadable: (keyId: string) => deps.metrics?.jobRequestUnreadable(keyId) } : {}),
   });
   const commands = createJobCommands({ jobs, audit, queued: () => runner.kick(), watchMs: 250 });
   let pruner: NodeJS.Timeout | undefined;

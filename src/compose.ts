@@ -201,7 +201,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       importData: createImporter({ tx: resources, blobs, codec: importCodec, hasher }),
     };
     const jobs = config.services.idport
-      ? composeJobs({ db, sealed, tx: resources, blobs, codec: importCodec, hasher, config, log, audit })
+      ? composeJobs({ db, sealed, tx: resources, blobs, codec: importCodec, hasher, config, log, audit, metrics })
       : undefined;
     const authorize = createAuthorizer({ directory, clock });
     const realmSettings = createRealmSettingsStore(db, sealed);

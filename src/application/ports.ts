@@ -57,7 +57,17 @@ export interface BlobStorage {
    * Unavailable (storage unreachable), DeadlineExceeded when `signal` aborts.
    */
   read(target: BlobTarget, signal: AbortSignal): AsyncIterable<Uint8Array>;
+
+  /**
+   * What identifies this version of the blob, from its metadata without reading it (local: size,
+   * mtime and inode; GCS: generation, md5Hash, size, etag; S3: ETag and size): equal
+   * fingerprints mean the same bytes. Errors as for `read`.
+   */
+  describe(target: BlobTarget, signal: AbortSignal): Promise<BlobFingerprint>;
 }
+
+/** A blob version's metadata as strings by name; none of it is secret. */
+export type BlobFingerprint = Readonly<Record<string, string>>;
 
 /** The directory's ports (users, tokens, memberships, orgs), kept in their own file for size. */
 export type * from './directory-ports.js';

@@ -2,7 +2,7 @@
  * The BlobStorage port as compose.ts sees it: one object that sends each target to the adapter
  * for its kind (gcs.ts, s3.ts or local-file.ts).
  */
-import type { BlobStorage, BlobTarget } from '../application/ports.js';
+import type { BlobFingerprint, BlobStorage, BlobTarget } from '../application/ports.js';
 
 /** The target variant of one kind, e.g. `TargetOf<'gcs'>`. */
 export type TargetOf<K extends BlobTarget['kind']> = Extract<BlobTarget, { kind: K }>;
@@ -12,6 +12,7 @@ export interface BlobStorageFor<K extends BlobTarget['kind']> {
   check(target: TargetOf<K>): void;
   write(target: TargetOf<K>, chunks: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<void>;
   read(target: TargetOf<K>, signal: AbortSignal): AsyncIterable<Uint8Array>;
+  describe(target: TargetOf<K>, signal: AbortSignal): Promise<BlobFingerprint>;
 }
 
 export interface BlobAdapters {
@@ -50,6 +51,16 @@ export function createBlobStorage(adapters: BlobAdapters): BlobStorage {
           return adapters.s3.read(target, signal);
         case 'local':
           return adapters.local.read(target, signal);
+      }
+    },
+    describe(target, signal) {
+      switch (target.kind) {
+        case 'gcs':
+          return adapters.gcs.describe(target, signal);
+        case 's3':
+          return adapters.s3.describe(target, signal);
+        case 'local':
+          return adapters.local.describe(target, signal);
       }
     },
   };

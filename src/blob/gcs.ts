@@ -127,6 +127,19 @@ export function createGcsBlobStorage(options: GcsBlobStorageOptions = {}): BlobS
         download.destroy();
       }
     },
+
+    async describe(target, signal) {
+      if (signal.aborted) throw blobDeadline();
+      try {
+        const [m] = await (await fileFor(target)).getMetadata();
+        // The JSON API object resource (https://cloud.google.com/storage/docs/json_api/v1/objects):
+        // a new generation for every new content, md5Hash of the bytes (absent for composites).
+        return { generation: String(m.generation ?? ''), md5Hash: m.md5Hash ?? '', size: String(m.size ?? ''), etag: m.etag ?? '' };
+      } catch (e) {
+        if (signal.aborted) throw blobDeadline();
+        throw mapGcsError(e, `gs://${target.bucket}/${target.path}`);
+      }
+    },
   };
 }
 

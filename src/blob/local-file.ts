@@ -6,7 +6,7 @@
  * filesystem, and the same directory guarantees the same filesystem).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, type FileHandle, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { constants, type FileHandle, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, invalidArgument, isDomainError, notFound } from '../domain/errors.js';
 import { abortable, blobDeadline } from './abort.js';
@@ -101,6 +101,23 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
         throw mapFsError(e, target);
       } finally {
         await file?.close().catch(() => undefined);
+      }
+    },
+
+    async describe(target, signal) {
+      if (signal.aborted) throw blobDeadline();
+      const relative = checkRelative(target);
+      try {
+        const root = await realpath(options.importDir);
+        const source = await realpath(path.join(root, relative));
+        assertInside(root, source, target);
+        const s = await stat(source, { bigint: true });
+        if (!s.isFile()) throw invalidArgument('BLOB-local-not-regular', `"${target.path}" is not a regular file`);
+        // A rewrite changes mtime (nanoseconds where the filesystem keeps them) or size; a
+        // replacement renamed into place changes the inode.
+        return { size: String(s.size), mtimeNs: String(s.mtimeNs), inode: String(s.ino) };
+      } catch (e) {
+        throw mapFsError(e, target);
       }
     },
   };

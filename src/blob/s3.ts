@@ -199,6 +199,25 @@ export function createS3BlobStorage(options: S3BlobStorageOptions): BlobStorageF
         client.destroy();
       }
     },
+
+    async describe(target, signal) {
+      if (signal.aborted) throw blobDeadline();
+      const { client, fail } = await clientFor(target);
+      const [{ HeadObjectCommand }] = await loadSdk();
+      try {
+        const head = await raceAbort(
+          client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.path }), { abortSignal: signal }),
+          signal,
+        );
+        // ETag changes with the content (an MD5, or a digest of the parts' MD5s for a multipart upload).
+        return { etag: head.ETag ?? '', size: String(head.ContentLength ?? '') };
+      } catch (e) {
+        if (signal.aborted) throw blobDeadline();
+        throw fail(e);
+      } finally {
+        client.destroy();
+      }
+    },
   };
 }
 

@@ -17,7 +17,12 @@ export interface PoolStats {
   waiting: number;
 }
 
-export interface Metrics extends CallMetrics, TransferMeter {
+/** Polls that found a queued job this replica's secrets keys cannot open, by the key id it needs. */
+export interface JobClaimMeter {
+  jobRequestUnreadable(keyId: string): void;
+}
+
+export interface Metrics extends CallMetrics, TransferMeter, JobClaimMeter {
   /** The Prometheus text exposition of every metric. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -63,6 +68,12 @@ export function createMetrics(options: {
     labelNames: ['direction', 'kind'],
     registers: [registry],
   });
+  const unreadable = new Counter({
+    name: 'idport_job_requests_unreadable_total',
+    help: "Job polls that left a queued job queued because this replica's secrets keys cannot open its request, by the key id it needs (replicas must share IDPORT_SECRETS_KEY).",
+    labelNames: ['key_id'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'idport_jobs',
     help: 'Migration jobs by state, as the database holds them (shared by every replica).',
@@ -99,6 +110,9 @@ export function createMetrics(options: {
     transferred(direction, kind, n, size) {
       rows.inc({ direction, kind }, n);
       bytes.inc({ direction, kind }, size);
+    },
+    jobRequestUnreadable(keyId) {
+      unreadable.inc({ key_id: keyId });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

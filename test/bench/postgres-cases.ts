@@ -142,11 +142,17 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
         const home = await newHome('job');
         const step = await importJob(serverEnv(db, home), home, { data_orgs_local: { path: 'bench.json' } }, dataset.resources);
         const overheadPct = direct ? Math.round((step.ms / direct.ms - 1) * 1000) / 10 : null;
-        return { ...figures({ ...step, rows: dataset.resources }, direct), wallMs: step.wallMs, overheadPct };
+        // Memory beside time: the job's server against the direct import's, both measured alone
+        // in this run (a job's report rows and audit events go to the database pass by pass).
+        const directPeakRssMb = main.import.ok ? main.import.peakRssMb : undefined;
+        const jobFigures = figures({ ...step, rows: dataset.resources }, direct);
+        const peakRssRatio =
+          directPeakRssMb && jobFigures.peakRssMb !== undefined ? Math.round((jobFigures.peakRssMb / directPeakRssMb) * 100) / 100 : null;
+        return { ...jobFigures, wallMs: step.wallMs, overheadPct, directPeakRssMb: directPeakRssMb ?? null, peakRssRatio };
       }),
     { log },
   );
-  if (job.ok) log(`${line('(g) import as a job', job)}  overhead ${job.overheadPct}%`);
+  if (job.ok) log(`${line('(g) import as a job', job)}  overhead ${job.overheadPct}%  peak RSS ${job.peakRssRatio} × direct`);
 
   const file = join(importDir, 'bench.json');
   const gcs = o.skipGcs

@@ -32,6 +32,10 @@ async function runJob(orgs: JsonObject[], replay: JobStep[], crashAt: number) {
       if (step.step === crashAt) throw new Crash('stopped');
       steps.push(structuredClone(step));
     },
+    // A resumed run reads each committed step back when its turn comes.
+    async steps(_id: string, from: number, count: number) {
+      return replay.slice(from, from + count);
+    },
   } as Partial<JobStore> as JobStore;
   const audit: AuditStore = { append: async () => undefined } as Partial<AuditStore> as AuditStore;
   const runImport = createJobImporter({
@@ -48,7 +52,8 @@ async function runJob(orgs: JsonObject[], replay: JobStep[], crashAt: number) {
     owner: 'o',
     principal: 'p',
     source: 'test',
-    replay,
+    replayed: replay.length,
+    recordedSource: null,
     meter,
     command: { source: { kind: 'inline', orgs }, conflictPolicy: 'fail', dryRun: false, signal: AbortSignal.timeout(60_000) },
   });

@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { ItemResult, Outcome } from '../import/import-report.js';
 import type { ResourceWriter } from '../ports.js';
@@ -43,6 +44,8 @@ export interface JobRecord {
   progress: JobProgress;
   error: string;
   takeovers: number;
+  /** An import's file as it was when the job first started; null until then and for inline data. */
+  sourceFingerprint: JsonObject | null;
 }
 
 export interface NewJob {
@@ -71,6 +74,24 @@ export class CheckpointRefused extends Error {
   }
 }
 
+/**
+ * A queued job whose sealed request this replica's keys cannot open (its replicas do not share
+ * IDPORT_SECRETS_KEY): the claim rolls back and leaves the job for a replica that can. Names the
+ * job and the key id the request needs (a digest of the key, never the key).
+ */
+export class JobRequestUnreadable extends DomainError {
+  constructor(
+    readonly jobId: string,
+    /** The key id the request was sealed under, when it could be read. */
+    readonly keyId: string | undefined,
+    cause: unknown,
+  ) {
+    super('Internal', 'SECRETS-key', `job ${jobId}: its request is sealed with key ${keyId ?? '(unreadable)'}, which this replica lacks`, {
+      cause,
+    });
+  }
+}
+
 export interface JobStore {
   create(job: NewJob): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | undefined>;
@@ -91,6 +112,8 @@ export interface JobStore {
   checkpoint(writer: ResourceWriter, id: string, owner: string, step: JobStep, progress: JobProgress): Promise<void>;
   /** Steps committed so far, in order (a resumed run replays them; the report streams them). */
   steps(id: string, fromStep: number, limit: number): Promise<JobStep[]>;
+  /** Keeps the import file's fingerprint on the job, while `owner` holds it (source-check.ts). */
+  recordSource(id: string, owner: string, fingerprint: JsonObject): Promise<void>;
   /** Saves progress outside a checkpoint (an export, the read-ahead of an import). */
   saveProgress(id: string, owner: string, progress: JobProgress): Promise<void>;
   /** How many jobs are in each state (for /metrics). */

@@ -1,7 +1,7 @@
 import { DomainError, deadlineExceeded } from '../../domain/errors.js';
 import type { ImportCommand } from '../import/import-data.js';
 import type { ItemResult } from '../import/import-report.js';
-import { CheckpointRefused, type JobRecord, type JobStore } from './job-ports.js';
+import { CheckpointRefused, type JobRecord, JobRequestUnreadable, type JobStore } from './job-ports.js';
 import { emptyProgress, ProgressMeter } from './job-progress.js';
 import type { ImportJobRun } from './run-import.js';
 
@@ -22,7 +22,43 @@ export interface JobRunnerDeps {
   leaseMs: number;
   /** How often an idle replica looks for queued jobs. */
   pollMs: number;
-  log: { info(m: string, f?: Record<string, unknown>): void; error(m: string, cause?: unknown): void };
+  log: {
+    info(m: string, f?: Record<string, unknown>): void;
+    error(m: string, cause?: unknown, f?: Record<string, unknown>): void;
+  };
+  /** Each poll that found a queued job this replica's keys cannot open (for /metrics). */
+  unreadable?(keyId: string): void;
+  /** Milliseconds now; tests pass a fake clock. */
+  now?(): number;
+}
+
+/** How long a job this replica cannot open stays quiet in the log before it is named again. */
+export const UNREADABLE_LOG_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Logs a job whose request this replica cannot open once, not on every poll (IDPORT_JOB_POLL):
+ * again only after UNREADABLE_LOG_EVERY_MS, or when the key it needs changes (another replica
+ * re-sealed it). The line names the job and key ids, never a key or the request.
+ */
+function unreadableLog(deps: JobRunnerDeps) {
+  const now = deps.now ?? Date.now;
+  const told = new Map<string, { keyId: string; at: number }>();
+  return (e: JobRequestUnreadable) => {
+    const keyId = e.keyId ?? '';
+    deps.unreadable?.(keyId);
+    const last = told.get(e.jobId);
+    const at = now();
+    if (last && last.keyId === keyId && at - last.at < UNREADABLE_LOG_EVERY_MS) return;
+    // Only the newest jobs are kept: the map stays small however many jobs come and go.
+    if (told.size >= 1000) told.delete(told.keys().next().value as string);
+    told.delete(e.jobId);
+    told.set(e.jobId, { keyId, at });
+    deps.log.error(
+      `job ${e.jobId} stays queued: this replica cannot open its request; give every replica the key ${keyId || '(unknown)'} in IDPORT_SECRETS_KEY or IDPORT_SECRETS_OLD_KEYS`,
+      undefined,
+      { job: e.jobId, keyId, repeatsAfterMs: UNREADABLE_LOG_EVERY_MS },
+    );
+  };
 }
 
 class Stop extends Error {
@@ -42,6 +78,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let wake: (() => void) | undefined;
   let current: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  const unreadable = unreadableLog(deps);
 
   const deadlineOf = (job: JobRecord): Date | null => {
     try {
@@ -80,20 +117,22 @@ export function createJobRunner(deps: JobRunnerDeps) {
       deps.jobs.finish(job.id, deps.owner, {
         state,
         error,
-        progress: meter.snapshot(),
+        // A resumed run that ends before replaying a step (its file changed, say) keeps the
+        // progress the committed steps reached, rather than reading as if nothing was done.
+        progress: meter.stepsDone === 0 && job.stepsDone > 0 ? job.progress : meter.snapshot(),
         ...(tail?.length ? { tail: { step: 1_000_000_000, pass: 0, orgId: '', results: tail, state: {} } } : {}),
       });
     try {
       if (job.cancelRequested) throw new Stop('cancelled');
       if (job.kind === 'import') {
         const plan = deps.planImport(job.request);
-        const replay = job.stepsDone ? await deps.jobs.steps(job.id, 0, job.stepsDone) : [];
         const { tail } = await deps.runImport({
           jobId: job.id,
           owner: deps.owner,
           principal: job.principal,
           source: job.source,
-          replay,
+          replayed: job.stepsDone,
+          recordedSource: job.sourceFingerprint,
           meter,
           command: { source: plan.source, conflictPolicy: plan.conflictPolicy, dryRun: plan.dryRun, signal: controller.signal },
         });
@@ -129,7 +168,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
       try {
         job = await deps.jobs.claim(deps.owner, deps.leaseMs, deadlineOf);
       } catch (e) {
-        deps.log.error('claiming a job failed', e);
+        if (e instanceof JobRequestUnreadable) unreadable(e);
+        else deps.log.error('claiming a job failed', e);
       }
       if (job) {
         deps.log.info('job claimed', { job: job.id, kind: job.kind, resumedAt: job.stepsDone, takeovers: job.takeovers });

@@ -10,6 +10,7 @@ import { passRefsFromJson, passRefsToJson } from '../import/references.js';
 import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
+import { checkSource } from './source-check.js';
 
 /*
  * The one place jobs call the importer (src/application/import). It runs the import engine
@@ -78,8 +79,13 @@ export interface ImportJobRun {
   owner: string;
   principal: string;
   source: string;
-  /** Steps a previous run committed, in order. */
-  replay: readonly JobStep[];
+  /**
+   * How many steps a previous run committed: each is read back from the store when its turn
+   * comes, so a resumed run never holds every committed pass's report rows at once.
+   */
+  replayed: number;
+  /** The file's fingerprint a previous run recorded (source-check.ts), if any. */
+  recordedSource: JsonObject | null;
   meter: ProgressMeter;
   command: Omit<ImportCommand, 'source'> & { source: ImportSource };
 }
@@ -107,7 +113,7 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
         // A dry run is one transaction rolled back: nothing to checkpoint.
         if (options.rollback) return deps.tx.write(signal, options, work);
         const n = step++;
-        const stored = run.replay[n];
+        const stored = n < run.replayed ? (await deps.jobs.steps(run.jobId, n, 1))[0] : undefined;
         if (stored) {
           const outcome = storedOutcome(stored);
           planned(outcome);
@@ -145,14 +151,26 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
     };
 
     const ended = (orgs: number) => run.meter.setOrgsTotal(orgs);
-    const { source, codec } = countOrgs(run.command.source, deps.codec, run.meter, ended);
+    const given = run.command.source;
+    // Before anything is read: a resumed run of a changed file ends here, having written nothing.
+    const blobs =
+      given.kind === 'blob'
+        ? await checkSource(deps, {
+            jobId: run.jobId,
+            owner: run.owner,
+            recorded: run.recordedSource,
+            target: given.target,
+            signal: run.command.signal,
+          })
+        : deps.blobs;
+    const { source, codec } = countOrgs(given, deps.codec, run.meter, ended);
     const sink = {
       add(r: ItemResult) {
         if (fromStep > 0) fromStep--;
         else tail.push(r);
       },
     };
-    await createImportEngine({ ...deps, codec, tx })({ ...run.command, source }, sink);
+    await createImportEngine({ ...deps, blobs, codec, tx })({ ...run.command, source }, sink);
     if (!run.command.dryRun) run.meter.passesEnded();
     return { tail };
   };

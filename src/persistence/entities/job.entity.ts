@@ -34,6 +34,8 @@ export const JobSchema = defineEntity({
     progress: p.json<JsonObject>().columnType('jsonb'),
     error: p.text().default(''),
     takeovers: p.integer().default(0),
+    /** An import's file as it was when the job started (BlobStorage.describe): a resumed run refuses a changed one. */
+    sourceFingerprint: p.json<JsonObject>().columnType('jsonb').nullable(),
   },
   indexes: [
     { name: 'job_claim', properties: ['state', 'createdAt'] },

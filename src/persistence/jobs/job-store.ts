@@ -4,11 +4,14 @@ import {
   CheckpointRefused,
   type JobProgress,
   type JobRecord,
+  JobRequestUnreadable,
   type JobState,
   type JobStep,
   type JobStore,
 } from '../../application/jobs/job-ports.js';
+import { isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
+import { SecretKeyError } from '../../domain/sealed-secret.js';
 import type { Database } from '../orm.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
@@ -50,6 +53,7 @@ interface JobRow {
   progress: JobProgress;
   error: string;
   takeovers: number;
+  source_fingerprint: JsonObject | null;
 }
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
@@ -81,6 +85,7 @@ function toRecord(r: JobRow, seal: RequestSeal): JobRecord {
     progress: r.progress,
     error: r.error,
     takeovers: r.takeovers,
+    sourceFingerprint: r.source_fingerprint ?? null,
   };
 }
 
@@ -166,7 +171,16 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
          ) returning *`,
           [owner, interval(leaseMs)],
         );
-        return row ? record(row) : undefined;
+        if (!row) return undefined;
+        try {
+          return record(row);
+        } catch (e) {
+          const cause = e instanceof Error ? e.cause : undefined;
+          if (isDomainError(e) && e.id === 'SECRETS-key') {
+            throw new JobRequestUnreadable(row.id, cause instanceof SecretKeyError ? cause.keyId : undefined, e);
+          }
+          throw e;
+        }
       });
       if (!job) return undefined;
       if (job.deadlineAt === null) {
@@ -211,6 +225,14 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     async countByState() {
       const rows = await run<{ state: JobState; n: string }>('select state, count(*)::text as n from job group by state');
       return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
+
+    async recordSource(id, owner, fingerprint) {
+      await run('update job set source_fingerprint = $3::jsonb where id = $1 and lease_owner = $2', [
+        id,
+        owner,
+        JSON.stringify(fingerprint),
+      ]);
     },
 
     async saveProgress(id, owner, progress) {

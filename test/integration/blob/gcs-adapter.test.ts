@@ -82,6 +82,24 @@ test('writes ~20 MiB in many chunks and reads the same bytes back', async () => 
   expect(sha256(back)).toBe(sha256(data));
 });
 
+test("describe answers the object resource's generation, md5Hash, size and etag; a rewrite changes the generation", async () => {
+  const data = Buffer.from('{"orgs":[]}');
+  await blob.write(target('seen.json'), chunksOf(data, 4), within());
+  const first = await blob.describe(target('seen.json'), within());
+  expect(first).toEqual({
+    generation: expect.stringMatching(/^\d+$/),
+    md5Hash: createHash('md5').update(data).digest('base64'),
+    size: String(data.length),
+    etag: expect.any(String),
+  });
+  expect(await blob.describe(target('seen.json'), within())).toEqual(first);
+  await blob.write(target('seen.json'), chunksOf(data, 4), within());
+  const second = await blob.describe(target('seen.json'), within());
+  expect(second.generation).not.toBe(first.generation);
+  expect(second.md5Hash).toBe(first.md5Hash);
+  expect(await domainErrorOf(blob.describe(target('absent.json'), within()))).toMatchObject({ kind: 'NotFound' });
+});
+
 test('an empty blob round-trips', async () => {
   await blob.write(target('empty.json'), chunksOf(Buffer.alloc(0), 1), within());
   expect((await readAll(blob.read(target('empty.json'), within()))).length).toBe(0);

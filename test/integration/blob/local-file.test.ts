@@ -1,6 +1,6 @@
 /** src/blob/local-file.ts on a real temp directory, plus the kind dispatch in blob-storage.ts. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BlobTarget } from '../../../src/application/ports.js';
@@ -146,6 +146,23 @@ describe('atomic writes', () => {
   });
 });
 
+test('describe answers size, mtime and inode without reading; a rewrite or a replacement changes it', async () => {
+  const blob = createLocalBlobStorage({ exportDir, importDir });
+  await writeFile(path.join(importDir, 'seen.json'), '{"orgs":[]}');
+  const first = await blob.describe(local('seen.json'), signal());
+  expect(first).toEqual({ size: '11', mtimeNs: expect.stringMatching(/^\d+$/), inode: expect.stringMatching(/^\d+$/) });
+  expect(await blob.describe(local('seen.json'), signal())).toEqual(first);
+  await writeFile(path.join(importDir, 'seen.json'), '{"orgs":[1]}');
+  expect(await blob.describe(local('seen.json'), signal())).toMatchObject({ size: '12' });
+  // Renamed into place with the same size: another inode.
+  await writeFile(path.join(importDir, 'next.json'), '{"orgs":[2]}');
+  const before = await blob.describe(local('seen.json'), signal());
+  await rename(path.join(importDir, 'next.json'), path.join(importDir, 'seen.json'));
+  expect((await blob.describe(local('seen.json'), signal())).inode).not.toBe(before.inode);
+  expect(await domainErrorOf(blob.describe(local('absent.json'), signal()))).toMatchObject({ kind: 'NotFound' });
+  expect(await domainErrorOf(blob.describe(local('../escape.json'), signal()))).toMatchObject({ kind: 'InvalidArgument' });
+});
+
 test('missing file → NotFound, naming only the relative path', async () => {
   const storage = createLocalBlobStorage({ exportDir, importDir });
   const error = await domainErrorOf(readAll(storage.read(local('nope/missing.json'), signal())));
@@ -178,6 +195,10 @@ test('createBlobStorage sends each target to the adapter for its kind', async ()
       calls.push(`${kind} read ${target.bucket}/${target.path}`);
       yield Buffer.from(`from ${kind}`);
     },
+    async describe(target: Named) {
+      calls.push(`${kind} describe ${target.bucket}/${target.path}`);
+      return { from: kind };
+    },
   });
   const storage = createBlobStorage({
     gcs: recorder('gcs'),
@@ -197,6 +218,12 @@ test('createBlobStorage sends each target to the adapter for its kind', async ()
   expect((await readAll(storage.read(local('l.json'), signal()))).toString()).toBe('local');
   expect(() => storage.check(local('../escape'))).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
   expect(calls).toEqual(['gcs check b/p', 'gcs write b/p', 'gcs read b/p', 's3 check sb/sp', 's3 write sb/sp', 's3 read sb/sp']);
+  expect([await storage.describe(gcsTarget, signal()), await storage.describe(s3Target, signal())]).toEqual([
+    { from: 'gcs' },
+    { from: 's3' },
+  ]);
+  expect(calls.slice(-2)).toEqual(['gcs describe b/p', 's3 describe sb/sp']);
+  expect(await storage.describe(local('l.json'), signal())).toMatchObject({ size: '5' });
 });
 
 test('only regular files are read: a FIFO is refused at once, even with no writer (issue 9)', async () => {

@@ -85,6 +85,15 @@ test('an export smaller than one part is one PutObject; an empty one round-trips
   expect((await readAll(blob.read(target('empty.json'), within()))).length).toBe(0);
 });
 
+test('describe answers HEAD ETag and Content-Length; new content changes the ETag', async () => {
+  await blob.write(target('seen.json'), chunksOf(Buffer.from('{"orgs":[]}'), 4), within());
+  const first = await blob.describe(target('seen.json'), within());
+  expect(first).toEqual({ etag: `"${createHash('md5').update('{"orgs":[]}').digest('hex')}"`, size: '11' });
+  await blob.write(target('seen.json'), chunksOf(Buffer.from('{"orgs":[{}]}'), 4), within());
+  expect(await blob.describe(target('seen.json'), within())).toEqual({ etag: expect.not.stringMatching(first.etag as string), size: '13' });
+  expect(await domainErrorOf(blob.describe(target('absent.json'), within()))).toMatchObject({ kind: 'NotFound' });
+});
+
 test('keys with spaces, unicode and nested folders are signed and stored as given', async () => {
   const key = 'backups/2026 11/exp\u00f6rt (1)+final.json';
   await blob.write(target(key), tiny(), within());

@@ -25,6 +25,7 @@ const job = (state: JobRecord['state'], orgsDone: number): JobRecord => ({
   progress: { ...emptyProgress(), orgsDone },
   error: '',
   takeovers: 0,
+  sourceFingerprint: null,
 });
 
 function commands(states: () => JobRecord) {
