@@ -25,9 +25,15 @@ export const errorText = (e: DomainError) => `${e.message} (${e.id})`;
 /**
  * Checks and prepares each item; an invalid one, or a second one with the same id, is
  * rejected alone and named by its id, or by its place in the list when its id is incomplete.
+ * `seen` holds the ids met before (earlier batches of the same kind), and gets these.
  */
-export function prepareAll(kind: ResourceKind, items: readonly JsonObject[], orgId: string, reject: Reject): Candidate[] {
-  const seen = new Set<string>();
+export function prepareAll(
+  kind: ResourceKind,
+  items: readonly JsonObject[],
+  orgId: string,
+  reject: Reject,
+  seen = new Set<string>(),
+): Candidate[] {
   const out: Candidate[] = [];
   items.forEach((given, index) => {
     const original = withGeneratedId(kind, given, orgId);
