@@ -27,11 +27,20 @@ export const errorText = (e: DomainError) => `${e.message} (${e.id})`;
 /**
  * Checks and prepares each item; an invalid one, or a second one with the same id, is
  * rejected alone and named by its id, or by its place in the list when its id is incomplete.
+ * A batch of a longer list says where it starts (`first`, the list index of its first item) and
+ * shares `seen`, the ids met in earlier batches of the same kind.
  */
-export function prepareAll(kind: ResourceKind, items: readonly JsonObject[], orgId: string, reject: Reject): Candidate[] {
-  const seen = new Set<string>();
+export function prepareAll(
+  kind: ResourceKind,
+  items: readonly JsonObject[],
+  orgId: string,
+  reject: Reject,
+  batch: { seen: Set<string>; first: number } = { seen: new Set(), first: 0 },
+): Candidate[] {
+  const { seen, first } = batch;
   const out: Candidate[] = [];
-  items.forEach((given, index) => {
+  items.forEach((given, at) => {
+    const index = first + at;
     const original = withGeneratedId(kind, given, orgId);
     let id = kind.id(original, orgId);
     try {

@@ -34,6 +34,15 @@ export class OrgSession {
    * shows up as a conflict on insert.
    */
   fresh = false;
+  /** The bulk write left running while the next batch is prepared (see importStep). */
+  private running: Promise<void> | undefined;
+  /** The writer for lookups: each waits for the running write first. */
+  private readonly lookups: Pick<ResourceWriter, 'existingRefs'> = {
+    existingRefs: async (refs) => {
+      await this.settle();
+      return this.writer.existingRefs(refs);
+    },
+  };
 
   constructor(
     private readonly ctx: SessionContext,
@@ -49,7 +58,7 @@ export class OrgSession {
     const ref = { kind: 'org', id: this.orgId } as const;
     const state = this.refs.lookup(ref);
     if (state.found) return state.why === undefined;
-    return (await this.writer.existingRefs([ref])).has(refKey(ref));
+    return (await this.lookups.existingRefs([ref])).has(refKey(ref));
   }
 
   /** Lets dependents refer to an existing resource without reporting it again. */
@@ -75,15 +84,43 @@ export class OrgSession {
   }
 
   /**
-   * Imports one kind's items. With `deferUnresolved`, an item that refers to anything not
-   * present yet (not known to this import as present, nor in the database) is neither written
-   * nor reported: its index in `items` is returned, for a later pass to import.
+   * Imports one kind's items, CHUNK at a time. In an org this import created, each batch's bulk
+   * write is left running while the next batch is prepared, so idport and the database work at
+   * the same time instead of taking turns (a CPU profile of a 50,000-user import had the server
+   * idle for half of it, waiting on each write). Every other database call waits for the running
+   * write first, and the kind's last write is waited for before the next kind starts.
+   *
+   * With `deferUnresolved`, an item that refers to anything not present yet (not known to this
+   * import as present, nor in the database) is neither written nor reported: its index in
+   * `items` is returned, for a later pass to import.
    */
   async importStep({ kind, items }: Step, deferUnresolved = false): Promise<number[]> {
-    if (items.length === 0) return [];
-    const reject: Reject = (c, e) => this.record(kind, { id: c.id, item: c.original }, 'failed', errorText(e));
+    const seen = new Set<string>();
     const deferred: number[] = [];
-    const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject), deferUnresolved ? deferred : undefined);
+    for (let first = 0; first < items.length; first += CHUNK) {
+      const batch = items.slice(first, first + CHUNK);
+      await this.importBatch(kind, batch, { seen, first }, deferUnresolved ? deferred : undefined);
+    }
+    await this.settle();
+    return deferred;
+  }
+
+  /** Waits for the write left running, if any (its faults are thrown here). */
+  async settle(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    await running;
+  }
+
+  /** `at`: where the batch starts in the kind's list, and the ids met so far (a second one is a duplicate wherever it is). */
+  private async importBatch(
+    kind: ResourceKind,
+    items: readonly JsonObject[],
+    at: { seen: Set<string>; first: number },
+    deferred: number[] | undefined,
+  ): Promise<void> {
+    const reject: Reject = (c, e) => this.record(kind, { id: c.id, item: c.original }, 'failed', errorText(e));
+    const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject, at), deferred);
     const stored = this.fresh ? new Map<string, StoredResource>() : await this.storedById(kind, candidates);
 
     const inserts: Candidate[] = [];
@@ -118,9 +155,18 @@ export class OrgSession {
       written: (c, outcome) => this.record(kind, { id: c.id, item: c.prepared.item }, outcome),
       refused: (c, message) => this.record(kind, { id: c.id, item: c.original }, 'failed', message),
     };
-    await insertAll(batch, kind, unhashable.size ? inserts.filter((c) => !unhashable.has(c)) : inserts, outcomes);
-    await replaceAll(batch, kind, unhashable.size ? replaces.filter((c) => !unhashable.has(c)) : replaces, outcomes);
-    return deferred;
+    const toInsert = unhashable.size ? inserts.filter((c) => !unhashable.has(c)) : inserts;
+    const toReplace = unhashable.size ? replaces.filter((c) => !unhashable.has(c)) : replaces;
+    await this.settle();
+    if (this.fresh && toReplace.length === 0) {
+      // Left running; observed by the next settle (a rejection must not go unhandled meanwhile).
+      const running = insertAll(batch, kind, toInsert, outcomes);
+      running.catch(() => {});
+      this.running = running;
+      return;
+    }
+    await insertAll(batch, kind, toInsert, outcomes);
+    await replaceAll(batch, kind, toReplace, outcomes);
   }
 
   /**
@@ -129,7 +175,7 @@ export class OrgSession {
    */
   private async withReferences(kind: ResourceKind, candidates: Candidate[], deferred?: number[]): Promise<Candidate[]> {
     const items = candidates.map((c) => c.prepared.item);
-    const problems = await referenceProblems(kind, items, this.orgId, this.refs, this.writer);
+    const problems = await referenceProblems(kind, items, this.orgId, this.refs, this.lookups);
     if (problems.size === 0) return candidates;
     return candidates.filter((c, i) => {
       const problem = problems.get(i);
@@ -140,6 +186,7 @@ export class OrgSession {
   }
 
   private async storedById(kind: ResourceKind, candidates: Candidate[]): Promise<Map<string, StoredResource>> {
+    await this.settle();
     const map = new Map<string, StoredResource>();
     for (let i = 0; i < candidates.length; i += CHUNK) {
       const items = candidates.slice(i, i + CHUNK).map((c) => c.prepared.item);

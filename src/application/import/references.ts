@@ -145,7 +145,7 @@ export async function referenceProblems(
   items: readonly JsonObject[],
   orgId: string,
   known: KnownRefs,
-  writer: ResourceWriter,
+  writer: Pick<ResourceWriter, 'existingRefs'>,
 ): Promise<Map<number, RefProblem>> {
   const unresolved: Ref[] = [];
   for (const item of items) for (const r of kind.refs(item, orgId)) if (!known.lookup(r).found) unresolved.push(r);
