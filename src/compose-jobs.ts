@@ -19,6 +19,7 @@ function countingBlobs(blobs: BlobStorage, onBytes: (n: number) => void): BlobSt
   return {
     check: (t) => blobs.check(t),
     read: (t, s) => blobs.read(t, s),
+    open: (t, s) => blobs.open(t, s),
     write: (t, chunks, s) =>
       blobs.write(
         t,

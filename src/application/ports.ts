@@ -57,6 +57,29 @@ export interface BlobStorage {
    * Unavailable (storage unreachable), DeadlineExceeded when `signal` aborts.
    */
   read(target: BlobTarget, signal: AbortSignal): AsyncIterable<Uint8Array>;
+
+  /**
+   * Opens the blob for a reader that reads it once in order and then comes back to parts of
+   * it (an import file: checked and indexed, then read item by item). A local file is read in
+   * place; a remote blob is downloaded once, into a private temp file. Errors as `read`.
+   */
+  open(target: BlobTarget, signal: AbortSignal): Promise<OpenedBlob>;
+}
+
+/** Bytes readable at any offset. */
+export interface RandomAccessFile {
+  /** `length` bytes from `position` (fewer only where the file ends). */
+  read(position: number, length: number): Promise<Uint8Array>;
+}
+
+/** A blob opened for an import (BlobStorage.open). */
+export interface OpenedBlob {
+  /** The whole blob in order, once. */
+  bytes: AsyncIterable<Uint8Array>;
+  /** The same bytes at any offset, once `bytes` has been read to its end. */
+  file(): RandomAccessFile;
+  /** Closes the file and removes any temp copy: call it when the import ends, however it ends. */
+  close(): Promise<void>;
 }
 
 /** The directory's ports (users, tokens, memberships, orgs), kept in their own file for size. */
@@ -212,8 +235,36 @@ export interface ReadinessCheck {
 /** Which DataOrg message an import file declares it holds (its request field: `data_orgs…` or `data_orgsv1…`). */
 export type DataOrgShape = 'admin' | 'v1';
 
-/** One org read from a file: decoded, or why it could not be. */
-export type DecodedOrg = { org: JsonObject } | { orgId: string; error: string };
+/** One org read from an import source: ready to import, or why it cannot be. */
+export type DecodedOrg = { org: SourceOrg } | { orgId: string; error: string };
+
+/**
+ * One org of an import as its passes read it: the small head at once, each list when its
+ * kind's turn comes, in batches, so memory holds a batch and not an org.
+ */
+export interface SourceOrg {
+  /** The org without its lists: orgId, org, orgState and the singleton settings (canonical admin.v1 JSON). */
+  readonly head: JsonObject;
+  /** The items of list field `field` (a DataOrg JSON name), in batches; read anew on every call. */
+  items(field: string): AsyncIterable<ItemBatch>;
+  /** This org reduced to its id and the lists `fields`: what is kept for the later passes. */
+  only(fields: readonly string[]): SourceOrg;
+}
+
+/** Consecutive items of one list. */
+export interface ItemBatch {
+  /** Canonical admin.v1 JSON items. */
+  items: JsonObject[];
+  /** The place of `items[0]` in its list (a nameless item is reported by its place). */
+  first: number;
+  /** Items that are JSON but not a valid message: each fails alone (IMPORT-item-decode). */
+  failed: { item: JsonObject; message: string }[];
+}
+
+/** An import file's index (ImportFileCodec.index): opaque to the application but for its size. */
+export interface ImportFileIndex {
+  readonly orgCount: number;
+}
 
 /**
  * Reads import files (ZITADEL's ExportData JSON) for the import use case, so it never calls
@@ -221,17 +272,17 @@ export type DecodedOrg = { org: JsonObject } | { orgId: string; error: string };
  */
 export interface ImportFileCodec {
   /**
-   * Checks the whole file before anything is imported: its structure and the JSON syntax of
-   * every org. Errors: InvalidArgument (truncated, malformed), ResourceExhausted (an org over
-   * the size limit).
+   * Reads the whole file once, in order, before anything is imported: checks its structure and
+   * all of its JSON, and indexes its orgs and items. Errors: InvalidArgument (truncated,
+   * malformed), ResourceExhausted (too much outside the orgs).
    */
-  validate(bytes: AsyncIterable<Uint8Array>): Promise<void>;
+  index(bytes: AsyncIterable<Uint8Array>): Promise<ImportFileIndex>;
   /**
-   * The file's orgs one at a time, as canonical admin.v1 DataOrg JSON. An org's shape comes
-   * from its content; `declared` decides the ones that read the same either way. An org that
-   * is JSON but not a DataOrg comes back as an error for that org alone.
+   * The indexed file's orgs in file order, read from `file` by the index. An org's shape comes
+   * from its content; `declared` decides the ones that read the same either way. An org whose
+   * head is JSON but not a DataOrg comes back as an error for that org alone.
    */
-  decode(bytes: AsyncIterable<Uint8Array>, declared: DataOrgShape): AsyncIterable<DecodedOrg>;
+  orgs(index: ImportFileIndex, file: RandomAccessFile, declared: DataOrgShape): AsyncIterable<DecodedOrg>;
 }
 
 /** Hashes imported plaintext passwords and checks them against stored hashes. */

@@ -25,6 +25,7 @@ const noBlobs: BlobStorage = {
   read: () => {
     throw new Error('this test exports to the response only');
   },
+  open: () => Promise.reject(new Error('this test exports to the response only')),
 };
 
 const human = (userId: string, userName: string, lastName: string): StoredResource => ({

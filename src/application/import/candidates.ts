@@ -25,9 +25,17 @@ export const errorText = (e: DomainError) => `${e.message} (${e.id})`;
 /**
  * Checks and prepares each item; an invalid one, or a second one with the same id, is
  * rejected alone and named by its id, or by its place in the list when its id is incomplete.
+ * A list may come in several batches: `seen` holds the ids of the earlier ones, and `first`
+ * is the place of `items[0]` in the list.
  */
-export function prepareAll(kind: ResourceKind, items: readonly JsonObject[], orgId: string, reject: Reject): Candidate[] {
-  const seen = new Set<string>();
+export function prepareAll(
+  kind: ResourceKind,
+  items: readonly JsonObject[],
+  orgId: string,
+  reject: Reject,
+  seen: Set<string> = new Set(),
+  first = 0,
+): Candidate[] {
   const out: Candidate[] = [];
   items.forEach((given, index) => {
     const original = withGeneratedId(kind, given, orgId);
@@ -41,7 +49,7 @@ export function prepareAll(kind: ResourceKind, items: readonly JsonObject[], org
       out.push({ id, prepared, original });
     } catch (e) {
       if (!isDomainError(e)) throw e;
-      reject({ id: nameless(id) ? positionName(kind, original, index) : id, original }, e);
+      reject({ id: nameless(id) ? positionName(kind, original, first + index) : id, original }, e);
     }
   });
   return out;

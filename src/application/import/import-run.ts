@@ -1,14 +1,14 @@
-import { type JsonObject, stringAt } from '../../domain/json.js';
+import { stringAt } from '../../domain/json.js';
 import { isStorableText } from '../../domain/resources/field-rules.js';
 import { ORG_KIND } from '../../domain/resources/kinds.js';
-import type { ImportReportSink, ResourceWriter } from '../ports.js';
+import type { ImportReportSink, ResourceWriter, SourceOrg } from '../ports.js';
 import { checkDeadline, deadlineError } from './deadline.js';
-import type { ImportCommand, ImportDeps } from './import-data.js';
+import type { DecodedOrg, ImportCommand, ImportDeps } from './import-data.js';
 import { ImportTally, type ItemResult } from './import-report.js';
-import { readOrgs } from './import-source.js';
+import { openSource } from './import-source.js';
 import { OrgSession } from './org-session.js';
 import type { PackedResults } from './packed-results.js';
-import { addsToExistingOrg, LATER_PASSES, laterPart, orgHead, orgIdProblem, type Pass, stepsOf } from './plan.js';
+import { addsToExistingOrg, LATER_FIELDS, LATER_PASSES, orgHead, orgIdProblem, type Pass, stepsOf } from './plan.js';
 import { mergeRefs, type RefStates } from './references.js';
 
 /** What one org's pass left behind once its transaction is done. */
@@ -32,8 +32,8 @@ export class ImportRun {
   private readonly known: RefStates = new Map();
   /** Orgs this import created (once their first pass committed). */
   private readonly freshOrgs = new Set<string>();
-  /** Orgs reduced to what the later passes need, kept while the source goes on. */
-  private readonly later: JsonObject[] = [];
+  /** Orgs reduced to what the later passes need (a file's: where in it), kept while the source goes on. */
+  private readonly later: SourceOrg[] = [];
   /** Resources created by committed passes since the planner statistics were refreshed. */
   private created = 0;
 
@@ -67,22 +67,32 @@ export class ImportRun {
   }
 
   /** The first pass org by org as the source is read, then the later passes over every org. */
-  private async allPasses(runOrgPass: (org: JsonObject, pass: Pass) => Promise<void>): Promise<void> {
-    for await (const decoded of readOrgs(this.deps, this.cmd.source, this.cmd.signal)) {
+  private async allPasses(runOrgPass: (org: SourceOrg, pass: Pass) => Promise<void>): Promise<void> {
+    const source = await openSource(this.deps, this.cmd.source, this.cmd.signal);
+    try {
+      await this.passes(source.orgs, runOrgPass);
+    } finally {
+      await source.close();
+    }
+  }
+
+  private async passes(orgs: AsyncIterable<DecodedOrg>, runOrgPass: (org: SourceOrg, pass: Pass) => Promise<void>): Promise<void> {
+    for await (const decoded of orgs) {
       if ('error' in decoded) {
         this.report({ orgId: decoded.orgId, type: 'org', id: decoded.orgId, outcome: 'failed', message: decoded.error, item: {} });
         continue;
       }
       const org = decoded.org;
-      const problem = orgIdProblem(stringAt(org, 'orgId'));
+      const orgId = stringAt(org.head, 'orgId');
+      const problem = orgIdProblem(orgId);
       if (problem) {
-        const id = isStorableText(stringAt(org, 'orgId')) ? stringAt(org, 'orgId') : '';
+        const id = isStorableText(orgId) ? orgId : '';
         this.report({ orgId: id, type: 'org', id, outcome: 'failed', message: problem, item: {} });
         continue;
       }
       this.checkDeadline();
       await runOrgPass(org, 1);
-      this.later.push(laterPart(org));
+      this.later.push(org.only(LATER_FIELDS));
     }
     for (const pass of LATER_PASSES) {
       for (const org of this.later) {
@@ -93,8 +103,8 @@ export class ImportRun {
   }
 
   /** One org's pass, inside its transaction (or savepoint). */
-  private async orgPass(writer: ResourceWriter, org: JsonObject, pass: Pass): Promise<PassOutcome> {
-    const orgId = stringAt(org, 'orgId');
+  private async orgPass(writer: ResourceWriter, org: SourceOrg, pass: Pass): Promise<PassOutcome> {
+    const orgId = stringAt(org.head, 'orgId');
     // Concurrent imports of the same org take turns, so the later one sees what the earlier
     // committed and reports it unchanged (a dry run writes nothing and takes no lock).
     if (!this.cmd.dryRun) await writer.lockOrg(orgId);
@@ -102,15 +112,15 @@ export class ImportRun {
     const session = new OrgSession(context, writer, orgId, this.known);
     session.fresh = pass > 1 && this.freshOrgs.has(orgId);
     if (pass === 1) {
-      const head = orgHead(org);
-      if (addsToExistingOrg(org) && (await session.orgExists())) {
+      const head = orgHead(org.head);
+      if (addsToExistingOrg(org.head) && (await session.orgExists())) {
         session.markPresent(ORG_KIND, head);
       } else {
         await session.importStep({ kind: ORG_KIND, items: [head] });
         session.fresh = session.createdOrg;
       }
     }
-    for (const step of stepsOf(org, pass)) {
+    for await (const step of stepsOf(org, pass)) {
       this.checkDeadline();
       await session.importStep(step);
     }

@@ -6,6 +6,7 @@ import { type BatchContext, CHUNK, insertAll, replaceAll, type WriteOutcomes } f
 import { type Candidate, errorText, hashPasswords, prepareAll, type Reject, sameAs } from './candidates.js';
 import { type ConflictPolicy, decide, type StoredState } from './decide.js';
 import type { ItemResult } from './import-report.js';
+import { nameless, positionName } from './item-names.js';
 import { PackedResults } from './packed-results.js';
 import type { Step } from './plan.js';
 import { KnownRefs, referenceProblems, refKey } from './references.js';
@@ -34,6 +35,8 @@ export class OrgSession {
    * shows up as a conflict on insert.
    */
   fresh = false;
+  /** Ids of each kind met so far in this pass: a list may come in several batches (one appearing twice fails). */
+  private readonly seen = new Map<ResourceKind, Set<string>>();
 
   constructor(
     private readonly ctx: SessionContext,
@@ -74,10 +77,17 @@ export class OrgSession {
     this.refs.provide(kind, c.item, this.orgId, why);
   }
 
-  async importStep({ kind, items }: Step): Promise<void> {
+  async importStep({ kind, items, first = 0, failed = [] }: Step): Promise<void> {
+    for (const f of failed) {
+      // An item the source could not decode: named by what of it can be read, else by its place.
+      const id = kind.id(f.item, this.orgId);
+      this.record(kind, { id: nameless(id) ? positionName(kind, f.item, first) : id, item: f.item }, 'failed', f.message);
+    }
     if (items.length === 0) return;
     const reject: Reject = (c, e) => this.record(kind, { id: c.id, item: c.original }, 'failed', errorText(e));
-    const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject));
+    let seen = this.seen.get(kind);
+    if (!seen) this.seen.set(kind, (seen = new Set()));
+    const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject, seen, first));
     const stored = this.fresh ? new Map<string, StoredResource>() : await this.storedById(kind, candidates);
 
     const inserts: Candidate[] = [];

@@ -1,6 +1,8 @@
 import { type JsonObject, stringAt } from '../../domain/json.js';
 import { isStorableText } from '../../domain/resources/field-rules.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
+import type { ItemBatch, SourceOrg } from '../ports.js';
+import { readAhead } from './read-ahead.js';
 
 /**
  * The import's plan: ZITADEL's three passes over all orgs (org-local resources, then cross-org
@@ -10,10 +12,16 @@ import { RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.
 export type Pass = 1 | 2 | 3;
 export const LATER_PASSES = [2, 3] as const;
 
-/** One step of an org's pass: a kind, and the org's items of it. */
+/**
+ * One step of an org's pass: a kind, and a batch of the org's items of it (a kind's list may
+ * come in several steps); `first` is the place of `items[0]` in the list, and `failed` the
+ * items that could not be decoded (each fails alone).
+ */
 export interface Step {
   kind: ResourceKind;
   items: readonly JsonObject[];
+  first?: number;
+  failed?: ItemBatch['failed'];
 }
 
 /** The head of a DataOrg: the org itself (its name in `org`, and `orgState`). */
@@ -29,13 +37,21 @@ export function orgHead(org: JsonObject): JsonObject {
  */
 export const addsToExistingOrg = (org: JsonObject) => stringAt(org, 'org.name') === '';
 
-/** The kinds of `pass` in import order, each with the org's items of it (a singleton as a list of one). */
-export function stepsOf(org: JsonObject, pass: Pass): Step[] {
-  return RESOURCE_KINDS.filter((k) => k.pass === pass).map((kind) => {
-    const value = org[kind.field];
-    const items = kind.repeated ? (Array.isArray(value) ? value : []) : value ? [value] : [];
-    return { kind, items: items as JsonObject[] };
-  });
+/**
+ * The kinds of `pass` in import order, each as the org's items of it: a singleton from the
+ * head (as a list of one), a list batch by batch as the source reads it, the next batch read
+ * while the importer writes this one.
+ */
+export async function* stepsOf(org: SourceOrg, pass: Pass): AsyncGenerator<Step> {
+  for (const kind of RESOURCE_KINDS) {
+    if (kind.pass !== pass) continue;
+    if (!kind.repeated) {
+      const value = org.head[kind.field];
+      if (value) yield { kind, items: [value as JsonObject] };
+      continue;
+    }
+    for await (const batch of readAhead(org.items(kind.field))) yield { kind, ...batch };
+  }
 }
 
 /** Why an org's id cannot be used (it keys every row of the org), or undefined. */
@@ -46,11 +62,5 @@ export function orgIdProblem(orgId: string): string | undefined {
   return undefined;
 }
 
-const LATER_FIELDS = RESOURCE_KINDS.filter((k) => k.pass > 1).map((k) => k.field);
-
-/** The part of an org the later passes read, kept while the source goes on: its id and its grants and members. */
-export function laterPart(org: JsonObject): JsonObject {
-  const part: JsonObject = { orgId: org.orgId ?? '' };
-  for (const field of LATER_FIELDS) if (org[field] !== undefined) part[field] = org[field] ?? null;
-  return part;
-}
+/** The lists the later passes read: an org keeps only these (and its id) once its first pass is done. */
+export const LATER_FIELDS = RESOURCE_KINDS.filter((k) => k.pass > 1).map((k) => k.field);
