@@ -85,8 +85,8 @@ export class OrgSession {
     }
     if (items.length === 0) return;
     const reject: Reject = (c, e) => this.record(kind, { id: c.id, item: c.original }, 'failed', errorText(e));
-    let seen = this.seen.get(kind);
-    if (!seen) this.seen.set(kind, (seen = new Set()));
+    const seen = this.seen.get(kind) ?? new Set<string>();
+    this.seen.set(kind, seen);
     const candidates = await this.withReferences(kind, prepareAll(kind, items, this.orgId, reject, seen, first));
     const stored = this.fresh ? new Map<string, StoredResource>() : await this.storedById(kind, candidates);
 

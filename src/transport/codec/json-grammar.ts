@@ -165,24 +165,20 @@ export class JsonGrammar {
     const state = this.state;
     if (this.done) throw invalidArgument('IMPORT-file-json', 'the import file has data after its end');
     if (state === VALUE || state === FIRST_VALUE) {
-      if (b === 0x5d && state === FIRST_VALUE) return this.close(ARRAY, at);
-      return this.startValue(b, at);
-    }
-    if (state === FIRST_KEY || state === KEY) {
-      if (b === 0x7d && state === FIRST_KEY) return this.close(OBJECT, at);
-      if (b !== 0x22) throw notJson();
-      return this.startString(true, at);
-    }
-    if (state === COLON) {
+      if (b === 0x5d && state === FIRST_VALUE) this.close(ARRAY, at);
+      else this.startValue(b, at);
+    } else if (state === FIRST_KEY || state === KEY) {
+      if (b === 0x7d && state === FIRST_KEY) this.close(OBJECT, at);
+      else if (b === 0x22) this.startString(true);
+      else throw notJson();
+    } else if (state === COLON) {
       if (b !== 0x3a) throw notJson();
       this.state = VALUE;
-      return;
-    }
-    // AFTER
-    const top = this.stack[this.depth - 1];
-    if (b === 0x2c) this.state = top === OBJECT ? KEY : VALUE;
-    else if (b === 0x7d || b === 0x5d) this.close(b === 0x7d ? OBJECT : ARRAY, at);
-    else throw notJson();
+    } else if (b === 0x2c) {
+      this.state = this.stack[this.depth - 1] === OBJECT ? KEY : VALUE;
+    } else if (b === 0x7d || b === 0x5d) {
+      this.close(b === 0x7d ? OBJECT : ARRAY, at);
+    } else throw notJson();
   }
 
   private startValue(b: number, at: number): void {
@@ -198,7 +194,8 @@ export class JsonGrammar {
     }
     if (b === 0x22) {
       if (listen) this.listener?.valueStart(this.depth, at, b);
-      return this.startString(false, at);
+      this.startString(false);
+      return;
     }
     const literal = LITERALS[b];
     if (literal) {
@@ -225,7 +222,7 @@ export class JsonGrammar {
     if (this.depth === 0) this.done = true;
   }
 
-  private startString(isKey: boolean, _at: number): void {
+  private startString(isKey: boolean): void {
     this.state = STRING;
     this.stringIsKey = isKey;
     this.stringBytes = 0;
@@ -233,7 +230,10 @@ export class JsonGrammar {
   }
 
   private endString(at: number): void {
-    if (!this.stringIsKey) return this.endValue(at + 1);
+    if (!this.stringIsKey) {
+      this.endValue(at + 1);
+      return;
+    }
     this.state = COLON;
     const key = this.keyBytes;
     if (key) {
