@@ -34,15 +34,12 @@ export async function runImport(file: string, flags: ImportFlags, signal: AbortS
   const handle = await open(file, 'r');
   const reader = fileReader(handle);
   let orgs = 0;
-  let indexed = 0;
   // Read once to check and index the file (export-file-orgs.ts), then org by org by offset.
   const bytes = (async function* () {
     for (let position = 0; ; ) {
       const chunk = await reader.read(position, 1024 * 1024);
       if (chunk.length === 0) return;
       position += chunk.length;
-      indexed = position;
-      shown.update(`checked ${Math.round((indexed / Math.max(size, 1)) * 100)}% of ${file}`);
       yield chunk;
     }
   })();
@@ -56,7 +53,7 @@ export async function runImport(file: string, flags: ImportFlags, signal: AbortS
           }
         : { org };
       orgs += 1;
-      shown.update(`sent ${orgs} org(s) of ${file}`);
+      shown.update(`sent ${orgs} org(s) of ${file} (${size} bytes)`);
     }
   }
   try {
