@@ -4,11 +4,12 @@
  * of 20,000 users, written as ZITADEL writes a DataOrg (members in proto order, `orgState`
  * last, domains after users although they are imported first), with org members the third
  * pass reads back from the file, imports whole from a local file and from a GCS object (our
- * emulator), in several batches per kind, and a second import finds everything unchanged.
+ * emulator), in several batches per kind, and a second import finds everything unchanged. An
+ * item that is JSON but not a valid message fails alone.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { JsonObject } from '@bufbuild/protobuf';
@@ -113,3 +114,18 @@ describe.each(['local', 'gcs'] as const)('one org of 20,000 users from a %s file
 function gcsInput(path: string) {
   return { bucket: BUCKET, path, serviceaccountJson: fakeServiceAccountBase64() };
 }
+
+test('an item that is JSON but not a valid message fails alone, named by its id (IMPORT-item-decode)', async () => {
+  const orgId = 'decode-one';
+  const users = [
+    humanUser('dec-u1', 'dec-user-1'),
+    { ...humanUser('dec-bad', 'dec-user-bad'), state: 12.5 },
+    humanUser('dec-u3', 'dec-user-3'),
+  ];
+  await writeFile(join(app.importDir, `${orgId}.json`), JSON.stringify({ orgs: [{ orgId, org: { name: 'Decode' }, humanUsers: users }] }));
+  const response = expectOk(
+    await caller.call(AdminService.method.importData, { dataOrgsLocal: { path: `${orgId}.json` }, timeout: '10m' }, { token: app.token }),
+  );
+  expect(errorsOf(response)).toEqual([{ type: 'human_user', id: 'dec-bad', message: expect.stringMatching(/IMPORT-item-decode/) }]);
+  expect(successOf(response, orgId).humanUserIds).toEqual(['dec-u1', 'dec-u3']);
+});
