@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../domain/errors.js';
 import type { JsonLimits } from '../gate/json-bounds.js';
+import { N_MINUS, NUMBER_BAD, NUMBER_ENDS, numberComplete, numberNext, numberStart } from './json-number.js';
 
 /**
  * What a grammar check tells the one who listens (file-index.ts), for values at most
@@ -28,18 +29,6 @@ const HEX = 8; // inside `\uXXXX`
 const UTF8 = 9; // inside a multi-byte UTF-8 sequence
 const LITERAL = 10; // inside true/false/null
 const NUMBER = 11;
-
-// Number sub-states (RFC 8259 §6): what has been read so far.
-const N_MINUS = 0;
-const N_ZERO = 1;
-const N_INT = 2;
-const N_DOT = 3;
-const N_FRAC = 4;
-const N_E = 5;
-const N_ESIGN = 6;
-const N_EXP = 7;
-/** Sub-states after which a number may end. */
-const N_COMPLETE = [false, true, true, false, true, false, false, true];
 
 const OBJECT = 1;
 const ARRAY = 2;
@@ -142,11 +131,16 @@ export class JsonGrammar {
           if (b !== this.literal[this.need]) throw notJson();
           if (++this.need === this.literal.length) this.endValue(base + i + 1);
           break;
-        case NUMBER:
-          if (this.numberByte(b)) break;
-          if (!N_COMPLETE[this.number]) throw notJson();
+        case NUMBER: {
+          const next = numberNext(this.number, b);
+          if (next >= 0) {
+            this.number = next;
+            break;
+          }
+          if (next === NUMBER_BAD || (next === NUMBER_ENDS && !numberComplete(this.number))) throw notJson();
           this.endValue(base + i);
           continue; // the byte that ended the number is read again in AFTER
+        }
         default:
           if (!isSpace(b)) this.structural(b, base + i);
       }
@@ -157,7 +151,7 @@ export class JsonGrammar {
 
   /** The document is complete; throws IMPORT-file-truncated if it is not. */
   end(): void {
-    if (this.state === NUMBER && this.depth === 0 && N_COMPLETE[this.number]) this.endValue(this.offset);
+    if (this.state === NUMBER && this.depth === 0 && numberComplete(this.number)) this.endValue(this.offset);
     if (!this.done) throw invalidArgument('IMPORT-file-truncated', 'the import file ends early (truncated?): its JSON is not complete');
   }
 
@@ -203,7 +197,7 @@ export class JsonGrammar {
       this.need = 1;
       this.state = LITERAL;
     } else if (b === 0x2d || isDigit(b)) {
-      this.number = b === 0x2d ? N_MINUS : b === 0x30 ? N_ZERO : N_INT;
+      this.number = numberStart(b);
       this.state = NUMBER;
     } else throw notJson();
     if (listen) this.listener?.valueStart(this.depth, at, b);
@@ -264,58 +258,5 @@ export class JsonGrammar {
       if (b === 0xf0) this.lo = 0x90;
       if (b === 0xf4) this.hi = 0x8f; // nothing past U+10FFFF
     } else throw notJson();
-  }
-
-  /** Whether `b` continues the number being read. */
-  private numberByte(b: number): boolean {
-    const digit = isDigit(b);
-    switch (this.number) {
-      case N_MINUS:
-        if (!digit) throw notJson();
-        this.number = b === 0x30 ? N_ZERO : N_INT;
-        return true;
-      case N_ZERO:
-      case N_INT:
-        if (digit && this.number === N_INT) return true;
-        if (digit) throw notJson(); // a leading zero
-        return this.afterInteger(b);
-      case N_DOT:
-        if (!digit) throw notJson();
-        this.number = N_FRAC;
-        return true;
-      case N_FRAC:
-        if (digit) return true;
-        return this.exponent(b);
-      case N_E:
-        if (b === 0x2b || b === 0x2d) {
-          this.number = N_ESIGN;
-          return true;
-        }
-        if (!digit) throw notJson();
-        this.number = N_EXP;
-        return true;
-      case N_ESIGN:
-        if (!digit) throw notJson();
-        this.number = N_EXP;
-        return true;
-      default:
-        return digit;
-    }
-  }
-
-  private afterInteger(b: number): boolean {
-    if (b === 0x2e) {
-      this.number = N_DOT;
-      return true;
-    }
-    return this.exponent(b);
-  }
-
-  private exponent(b: number): boolean {
-    if (b === 0x65 || b === 0x45) {
-      this.number = N_E;
-      return true;
-    }
-    return false;
   }
 }
