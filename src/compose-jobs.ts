@@ -21,6 +21,7 @@ function countingBlobs(blobs: BlobStorage, onBytes: (n: number) => void): BlobSt
     check: (t) => blobs.check(t),
     read: (t, s) => blobs.read(t, s),
     describe: (t, s) => blobs.describe(t, s),
+    open: (t, s) => blobs.open(t, s),
     write: (t, chunks, s) =>
       blobs.write(
         t,

@@ -48,7 +48,7 @@ import { privateDir, writeSecretFile } from './secure-files.js';
 import { shutdown } from './shutdown.js';
 import { StartupError } from './startup-error.js';
 import { createAdminHandlers } from './transport/admin/admin.handler.js';
-import { createImportFileCodec } from './transport/codec/data-org.js';
+import { createImportFileCodec } from './transport/codec/import-file-codec.js';
 import { secretFieldPaths } from './transport/codec/secret-paths.js';
 import { withCors } from './transport/cors.js';
 import { createDrain } from './transport/drain.js';
@@ -189,7 +189,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     const guard = createTargetGuard({ directory });
     const audit = createAuditStore(db);
     const hasher = createPasswordHasher(config.passwordHash);
-    const importCodec = createImportFileCodec({ maxOrgBytes: config.maxImportOrgBytes });
+    const importCodec = createImportFileCodec();
     const readiness = createReadiness({ timeoutMs: 2000 });
     readiness.add(databaseReadiness(db));
     readiness.add({ name: 'draining', check: async () => !drain.draining });

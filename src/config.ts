@@ -19,8 +19,6 @@ export interface Config {
   maxRequestBytes: number;
   /** How deep and how long JSON in a request may be (every protocol, import files too). */
   jsonLimits: { maxDepth: number; maxStringBytes: number };
-  /** Largest single org in an import file (each org is parsed as one JSON value). */
-  maxImportOrgBytes: number;
   passwordHash: { algorithm: 'bcrypt' | 'scrypt'; cost: number };
   bootstrap: { orgName: string; adminUserName: string; tokenLifetimeMs: number };
   logLevel: LogLevel;
@@ -119,9 +117,6 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: int(env, 'IDPORT_MAX_JSON_DEPTH', 100),
       maxStringBytes: int(env, 'IDPORT_MAX_JSON_STRING_BYTES', 1024 * 1024),
     },
-    // Files are streamed org by org; one org is parsed as one string, and V8 strings top out
-    // near 512 MiB.
-    maxImportOrgBytes: int(env, 'IDPORT_MAX_IMPORT_ORG_BYTES', 480 * 1024 * 1024),
     passwordHash: {
       algorithm,
       cost: int(env, 'IDPORT_PASSWORD_HASH_COST', algorithm === 'bcrypt' ? 10 : 15),

@@ -64,6 +64,29 @@ export interface BlobStorage {
    * fingerprints mean the same bytes. Errors as for `read`.
    */
   describe(target: BlobTarget, signal: AbortSignal): Promise<BlobFingerprint>;
+
+  /**
+   * Opens the blob for a reader that reads it once in order and then comes back to parts of
+   * it (an import file: checked and indexed, then read item by item). A local file is read in
+   * place; a remote blob is downloaded once, into a private temp file. Errors as `read`.
+   */
+  open(target: BlobTarget, signal: AbortSignal): Promise<OpenedBlob>;
+}
+
+/** Bytes readable at any offset. */
+export interface RandomAccessFile {
+  /** `length` bytes from `position` (fewer only where the file ends). */
+  read(position: number, length: number): Promise<Uint8Array>;
+}
+
+/** A blob opened for an import (BlobStorage.open). */
+export interface OpenedBlob {
+  /** The whole blob in order, once. */
+  bytes: AsyncIterable<Uint8Array>;
+  /** The same bytes at any offset, once `bytes` has been read to its end. */
+  file(): RandomAccessFile;
+  /** Closes the file and removes any temp copy: call it when the import ends, however it ends. */
+  close(): Promise<void>;
 }
 
 /** A blob version's metadata as strings by name; none of it is secret. */
@@ -219,30 +242,8 @@ export interface ReadinessCheck {
   check(signal: AbortSignal): Promise<boolean>;
 }
 
-/** Which DataOrg message an import file declares it holds (its request field: `data_orgs…` or `data_orgsv1…`). */
-export type DataOrgShape = 'admin' | 'v1';
-
-/** One org read from a file: decoded, or why it could not be. */
-export type DecodedOrg = { org: JsonObject } | { orgId: string; error: string };
-
-/**
- * Reads import files (ZITADEL's ExportData JSON) for the import use case, so it never calls
- * back into the wire format's code. Implemented in transport/codec, wired in compose.ts.
- */
-export interface ImportFileCodec {
-  /**
-   * Checks the whole file before anything is imported: its structure and the JSON syntax of
-   * every org. Errors: InvalidArgument (truncated, malformed), ResourceExhausted (an org over
-   * the size limit).
-   */
-  validate(bytes: AsyncIterable<Uint8Array>): Promise<void>;
-  /**
-   * The file's orgs one at a time, as canonical admin.v1 DataOrg JSON. An org's shape comes
-   * from its content; `declared` decides the ones that read the same either way. An org that
-   * is JSON but not a DataOrg comes back as an error for that org alone.
-   */
-  decode(bytes: AsyncIterable<Uint8Array>, declared: DataOrgShape): AsyncIterable<DecodedOrg>;
-}
+/** The import source's ports (file codec, orgs as their passes read them), kept in their own file for size. */
+export type * from './import-ports.js';
 
 /** Hashes imported plaintext passwords and checks them against stored hashes. */
 export interface PasswordHasher {

@@ -2,7 +2,8 @@
  * The BlobStorage port as compose.ts sees it: one object that sends each target to the adapter
  * for its kind (gcs.ts, s3.ts or local-file.ts).
  */
-import type { BlobFingerprint, BlobStorage, BlobTarget } from '../application/ports.js';
+import type { BlobFingerprint, BlobStorage, BlobTarget, OpenedBlob } from '../application/ports.js';
+import { spoolBlob } from './spool.js';
 
 /** The target variant of one kind, e.g. `TargetOf<'gcs'>`. */
 export type TargetOf<K extends BlobTarget['kind']> = Extract<BlobTarget, { kind: K }>;
@@ -15,10 +16,17 @@ export interface BlobStorageFor<K extends BlobTarget['kind']> {
   describe(target: TargetOf<K>, signal: AbortSignal): Promise<BlobFingerprint>;
 }
 
+/** The local adapter also opens a file in place (BlobStorage.open, without a copy). */
+export interface LocalBlobStorage extends BlobStorageFor<'local'> {
+  open(target: TargetOf<'local'>, signal: AbortSignal): Promise<OpenedBlob>;
+}
+
 export interface BlobAdapters {
   gcs: BlobStorageFor<'gcs'>;
   s3: BlobStorageFor<'s3'>;
-  local: BlobStorageFor<'local'>;
+  local: LocalBlobStorage;
+  /** Where copies of remote blobs being imported are kept (spool.ts); the system's temp directory if unset. */
+  spoolDir?: string;
 }
 
 export function createBlobStorage(adapters: BlobAdapters): BlobStorage {
@@ -62,6 +70,11 @@ export function createBlobStorage(adapters: BlobAdapters): BlobStorage {
         case 'local':
           return adapters.local.describe(target, signal);
       }
+    },
+    open(target, signal) {
+      // A remote blob is downloaded once, into a private copy the import then reads by offset.
+      if (target.kind === 'local') return adapters.local.open(target, signal);
+      return spoolBlob(this.read(target, signal), adapters.spoolDir);
     },
   };
 }

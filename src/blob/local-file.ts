@@ -10,7 +10,8 @@ import { constants, type FileHandle, mkdir, open, realpath, rename, stat, unlink
 import path from 'node:path';
 import { DomainError, invalidArgument, isDomainError, notFound } from '../domain/errors.js';
 import { abortable, blobDeadline } from './abort.js';
-import type { BlobStorageFor, TargetOf } from './blob-storage.js';
+import type { LocalBlobStorage, TargetOf } from './blob-storage.js';
+import { fileReader } from './spool.js';
 
 export interface LocalBlobStorageOptions {
   /** Root for `write`. Created on first use if missing. */
@@ -21,7 +22,7 @@ export interface LocalBlobStorageOptions {
 
 const READ_CHUNK_BYTES = 256 * 1024;
 
-export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobStorageFor<'local'> {
+export function createLocalBlobStorage(options: LocalBlobStorageOptions): LocalBlobStorage {
   return {
     check(target) {
       checkRelative(target);
@@ -76,19 +77,9 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
 
     async *read(target, signal) {
       if (signal.aborted) throw blobDeadline();
-      const relative = checkRelative(target);
       let file: FileHandle | undefined;
       try {
-        const root = await realpath(options.importDir);
-        const source = await realpath(path.join(root, relative));
-        assertInside(root, source, target);
-        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, past any
-        // deadline (issue 9). Then only a regular file is read; reads of a regular file ignore
-        // O_NONBLOCK, so nothing changes for them.
-        file = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
-        if (!(await file.stat()).isFile()) {
-          throw invalidArgument('BLOB-local-not-regular', `"${target.path}" is not a regular file`);
-        }
+        file = await openRegular(options.importDir, target);
         while (true) {
           if (signal.aborted) throw blobDeadline();
           const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
@@ -120,7 +111,56 @@ export function createLocalBlobStorage(options: LocalBlobStorageOptions): BlobSt
         throw mapFsError(e, target);
       }
     },
+
+    /** The file in place: read once in order, then by offset (never copied). */
+    async open(target, signal) {
+      if (signal.aborted) throw blobDeadline();
+      let file: FileHandle;
+      try {
+        file = await openRegular(options.importDir, target);
+      } catch (e) {
+        throw mapFsError(e, target);
+      }
+      const reader = fileReader(file);
+      return {
+        bytes: (async function* () {
+          for (let position = 0; ; ) {
+            if (signal.aborted) throw blobDeadline();
+            let chunk: Uint8Array;
+            try {
+              chunk = await reader.read(position, READ_CHUNK_BYTES);
+            } catch (e) {
+              throw mapFsError(e, target);
+            }
+            if (chunk.length === 0) return;
+            position += chunk.length;
+            yield chunk;
+          }
+        })(),
+        file: () => reader,
+        close: () => file.close().catch(() => undefined),
+      };
+    },
   };
+}
+
+/** Opens a file to import: inside the import directory (symlinks resolved), and a regular file. */
+async function openRegular(importDir: string, target: TargetOf<'local'>): Promise<FileHandle> {
+  const relative = checkRelative(target);
+  const root = await realpath(importDir);
+  const source = await realpath(path.join(root, relative));
+  assertInside(root, source, target);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, past any
+  // deadline (issue 9). Then only a regular file is read; reads of a regular file ignore
+  // O_NONBLOCK, so nothing changes for them.
+  const file = await open(source, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await file.stat()).isFile()) throw invalidArgument('BLOB-local-not-regular', `"${target.path}" is not a regular file`);
+  } catch (e) {
+    await file.close().catch(() => undefined);
+    throw e;
+  }
+  return file;
 }
 
 /** The target path as a normalized relative path that cannot climb out of its root. */

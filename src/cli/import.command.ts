@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { fromJson, type MessageInitShape } from '@bufbuild/protobuf';
+import { open, stat } from 'node:fs/promises';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ConflictPolicy, MigrationService, type StreamImportRequestSchema } from '../../gen/idport/v1/migration_pb.js';
-import { DataOrgSchema } from '../../gen/zitadel/admin_pb.js';
-import { scanOrgs } from '../transport/codec/org-scanner.js';
+import { fileReader } from '../blob/spool.js';
+import { exportFileOrgs } from '../transport/codec/export-file-orgs.js';
 import { CommandError, type EndpointFlags, type ExitCode, progress, readToken } from './endpoint-options.js';
 import { GrpcClient, GrpcError } from './grpc-client.js';
 import { idportReport } from './migrate/report.js';
@@ -13,7 +12,6 @@ export interface ImportFlags extends EndpointFlags {
   conflictPolicy?: 'fail' | 'skip' | 'overwrite';
   dryRun?: boolean;
   timeout?: string;
-  maxOrgBytes?: number;
 }
 
 const POLICY = { fail: ConflictPolicy.FAIL, skip: ConflictPolicy.SKIP, overwrite: ConflictPolicy.OVERWRITE } as const;
@@ -33,11 +31,20 @@ export async function runImport(file: string, flags: ImportFlags, signal: AbortS
   );
   const client = new GrpcClient(MigrationService, flags.url, token);
   const shown = progress();
-  const input = createReadStream(file);
+  const handle = await open(file, 'r');
+  const reader = fileReader(handle);
   let orgs = 0;
+  // Read once to check and index the file (export-file-orgs.ts), then org by org by offset.
+  const bytes = (async function* () {
+    for (let position = 0; ; ) {
+      const chunk = await reader.read(position, 1024 * 1024);
+      if (chunk.length === 0) return;
+      position += chunk.length;
+      yield chunk;
+    }
+  })();
   async function* requests(): AsyncGenerator<MessageInitShape<typeof StreamImportRequestSchema>> {
-    for await (const bytes of scanOrgs(input, flags.maxOrgBytes ?? 480 * 1024 * 1024)) {
-      const org = fromJson(DataOrgSchema, JSON.parse(bytes.toString('utf8')), { ignoreUnknownFields: true });
+    for await (const org of exportFileOrgs({ bytes, file: () => reader, close: () => handle.close() })) {
       yield orgs === 0
         ? {
             org,
@@ -46,7 +53,7 @@ export async function runImport(file: string, flags: ImportFlags, signal: AbortS
           }
         : { org };
       orgs += 1;
-      shown.update(`sent ${orgs} org(s), ${Math.round((input.bytesRead / Math.max(size, 1)) * 100)}% of ${file}`);
+      shown.update(`sent ${orgs} org(s) of ${file} (${size} bytes)`);
     }
   }
   try {
@@ -60,7 +67,7 @@ export async function runImport(file: string, flags: ImportFlags, signal: AbortS
     if (e instanceof Error && !(e instanceof CommandError) && !signal.aborted) throw new CommandError(`${file}: ${e.message}`);
     throw e;
   } finally {
-    input.destroy();
+    await handle.close().catch(() => undefined);
     client.close();
   }
 }

@@ -7,7 +7,9 @@
  * the second pass); "per kind" is ImportRefs with a new org's grants written in its first pass.
  * Each org is parsed from its own JSON text and dropped after its first pass, as a file import does.
  */
-import { HeldLaterItems, laterPassesOf } from '../../src/application/import/plan.js';
+
+import { inlineOrg } from '../../src/application/import/import-source.js';
+import { LATER_FIELDS, laterPassesOf } from '../../src/application/import/plan.js';
 import { ImportRefs, KnownRefs, refKey } from '../../src/application/import/references.js';
 import type { JsonObject } from '../../src/domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../src/domain/resources/kinds.js';
@@ -60,7 +62,7 @@ function stringKeys(): unknown {
 
 function perKind(): unknown {
   const known = new ImportRefs();
-  const held = new HeldLaterItems();
+  const held: unknown[] = [];
   for (let o = 0; o < orgCount; o++) {
     const org = JSON.parse(orgText(o)) as JsonObject;
     const orgId = org.orgId as string;
@@ -69,7 +71,7 @@ function perKind(): unknown {
     known.merge(pass.provided);
     // Every grant of these orgs is local: nothing is deferred, nothing held; the org is done.
     const first = { fresh: true, deferred: {} };
-    if (laterPassesOf(first).length) held.hold(o, org, first.deferred);
+    if (laterPassesOf(first).length) held.push(inlineOrg(org).only(LATER_FIELDS));
     else known.forgetOrgLocal(orgId);
   }
   return { known, held };

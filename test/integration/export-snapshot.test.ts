@@ -26,6 +26,7 @@ const noBlobs: BlobStorage = {
     throw new Error('this test exports to the response only');
   },
   describe: () => Promise.reject(new Error('this test exports to the response only')),
+  open: () => Promise.reject(new Error('this test exports to the response only')),
 };
 
 const human = (userId: string, userName: string, lastName: string): StoredResource => ({

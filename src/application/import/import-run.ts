@@ -1,25 +1,25 @@
-import { type JsonObject, stringAt } from '../../domain/json.js';
+import { stringAt } from '../../domain/json.js';
 import { isStorableText } from '../../domain/resources/field-rules.js';
 import { ORG_KIND } from '../../domain/resources/kinds.js';
-import type { ImportReportSink, ResourceWriter } from '../ports.js';
+import type { ImportReportSink, ResourceWriter, SourceOrg } from '../ports.js';
 import { checkDeadline, deadlineError } from './deadline.js';
-import type { ImportCommand, ImportDeps } from './import-data.js';
+import type { DecodedOrg, ImportCommand, ImportDeps } from './import-data.js';
 import { ImportTally, type ItemResult } from './import-report.js';
-import { readOrgs } from './import-source.js';
+import { openSource } from './import-source.js';
 import { OrgSession } from './org-session.js';
 import type { PackedResults } from './packed-results.js';
 import {
   addsToExistingOrg,
   type Deferred,
-  firstPassSteps,
-  HeldLaterItems,
+  LATER_FIELDS,
   LATER_PASSES,
   type LaterOrg,
   laterPassesOf,
-  laterSteps,
   orgHead,
   orgIdProblem,
   type Pass,
+  passKinds,
+  stepsOf,
 } from './plan.js';
 import { ImportRefs, type PassRefs } from './references.js';
 
@@ -35,7 +35,7 @@ export interface PassOutcome {
 }
 
 /** What an org pass works on: the org as read (its first pass), or what a later pass reads again. */
-type OrgPassInput = { pass: 1; org: JsonObject } | { pass: 2 | 3; org: LaterOrg };
+type OrgPassInput = { pass: 1; org: SourceOrg } | { pass: 2 | 3; org: LaterOrg };
 
 /**
  * One import: orgs in ZITADEL's three passes (org-local resources, cross-org grants, members).
@@ -51,8 +51,7 @@ export class ImportRun {
   /** Orgs this import created (once their first pass committed). */
   private readonly freshOrgs = new Set<string>();
   /** Orgs the later passes have work for, and what of them they read again. */
-  private readonly later: LaterOrg[] = [];
-  private readonly laterItems = new HeldLaterItems();
+  private readonly later: (LaterOrg | undefined)[] = [];
   /** Later-pass orgs per org id not done yet: until then, its org-local references are kept. */
   private readonly pendingByOrg = new Map<string, number>();
   /** Resources created by committed passes since the planner statistics were refreshed. */
@@ -92,17 +91,25 @@ export class ImportRun {
    * when what they refer to is present), then the later passes over the orgs that have work left.
    */
   private async allPasses(runOrgPass: (input: OrgPassInput) => Promise<PassOutcome>): Promise<void> {
-    let position = -1;
-    for await (const decoded of readOrgs(this.deps, this.cmd.source, this.cmd.signal)) {
-      position++;
+    const source = await openSource(this.deps, this.cmd.source, this.cmd.signal);
+    try {
+      await this.passes(source.orgs, runOrgPass);
+    } finally {
+      await source.close();
+    }
+  }
+
+  private async passes(orgs: AsyncIterable<DecodedOrg>, runOrgPass: (input: OrgPassInput) => Promise<PassOutcome>): Promise<void> {
+    for await (const decoded of orgs) {
       if ('error' in decoded) {
         this.report({ orgId: decoded.orgId, type: 'org', id: decoded.orgId, outcome: 'failed', message: decoded.error, item: {} });
         continue;
       }
       const org = decoded.org;
-      const problem = orgIdProblem(stringAt(org, 'orgId'));
+      const orgId = stringAt(org.head, 'orgId');
+      const problem = orgIdProblem(orgId);
       if (problem) {
-        const id = isStorableText(stringAt(org, 'orgId')) ? stringAt(org, 'orgId') : '';
+        const id = isStorableText(orgId) ? orgId : '';
         this.report({ orgId: id, type: 'org', id, outcome: 'failed', message: problem, item: {} });
         continue;
       }
@@ -114,17 +121,16 @@ export class ImportRun {
         continue;
       }
       const deferred = first.fresh ? first.deferred : undefined;
-      this.later.push({ position, orgId: first.orgId, passes, deferred });
-      this.laterItems.hold(position, org, deferred);
+      this.later.push({ orgId: first.orgId, passes, deferred, source: org.only(LATER_FIELDS) });
       this.pendingByOrg.set(first.orgId, (this.pendingByOrg.get(first.orgId) ?? 0) + 1);
     }
     for (const pass of LATER_PASSES) {
-      for (const org of this.later) {
-        if (!org.passes.includes(pass)) continue;
+      for (const [i, org] of this.later.entries()) {
+        if (!org?.passes.includes(pass)) continue;
         this.checkDeadline();
         await runOrgPass({ pass, org });
         if (org.passes.at(-1) !== pass) continue;
-        this.laterItems.release(org.position);
+        this.later[i] = undefined; // its items need not be kept any more
         this.pendingByOrg.set(org.orgId, (this.pendingByOrg.get(org.orgId) ?? 1) - 1);
         this.orgDone(org.orgId);
       }
@@ -140,7 +146,7 @@ export class ImportRun {
 
   /** One org's pass, inside its transaction (or savepoint). */
   private async orgPass(writer: ResourceWriter, input: OrgPassInput): Promise<PassOutcome> {
-    const orgId = input.pass === 1 ? stringAt(input.org, 'orgId') : input.org.orgId;
+    const orgId = input.pass === 1 ? stringAt(input.org.head, 'orgId') : input.org.orgId;
     // Concurrent imports of the same org take turns, so the later one sees what the earlier
     // committed and reports it unchanged (a dry run writes nothing and takes no lock).
     if (!this.cmd.dryRun) await writer.lockOrg(orgId);
@@ -148,25 +154,31 @@ export class ImportRun {
     const session = new OrgSession(context, writer, orgId, this.known);
     const deferred: Deferred = {};
     if (input.pass === 1) {
-      const head = orgHead(input.org);
-      if (addsToExistingOrg(input.org) && (await session.orgExists())) {
+      const head = orgHead(input.org.head);
+      if (addsToExistingOrg(input.org.head) && (await session.orgExists())) {
         session.markPresent(ORG_KIND, head);
       } else {
         await session.importStep({ kind: ORG_KIND, items: [head] });
         session.fresh = session.createdOrg;
       }
-      for (const step of firstPassSteps(input.org, session.fresh)) {
-        this.checkDeadline();
-        const left = await session.importStep(step, step.deferUnresolved);
-        if (left.length) deferred[step.kind.field] = left;
+      for (const { kind, deferUnresolved } of passKinds(1, session.fresh)) {
+        for await (const step of stepsOf(input.org, kind)) {
+          this.checkDeadline();
+          const left = await session.importStep(step, deferUnresolved);
+          if (left.length) deferred[kind.field] = [...(deferred[kind.field] ?? []), ...left];
+        }
       }
     } else {
       session.fresh = this.freshOrgs.has(orgId);
-      for (const step of await laterSteps(this.laterItems, input.org, input.pass)) {
-        this.checkDeadline();
-        await session.importStep(step);
+      const later = input.org;
+      for (const { kind } of passKinds(input.pass, session.fresh)) {
+        for await (const step of stepsOf(later.source, kind, later.deferred ? (later.deferred[kind.field] ?? []) : undefined)) {
+          this.checkDeadline();
+          await session.importStep(step);
+        }
       }
     }
+    await session.settle();
     return { orgId, pass: input.pass, results: session.results, provides: session.refs.provided, fresh: session.fresh, deferred };
   }
 

@@ -6,6 +6,7 @@ import { type BatchContext, CHUNK, insertAll, replaceAll, type WriteOutcomes } f
 import { type Candidate, errorText, hashPasswords, prepareAll, type Reject, sameAs } from './candidates.js';
 import { type ConflictPolicy, decide, type StoredState } from './decide.js';
 import type { ItemResult } from './import-report.js';
+import { nameless, positionName } from './item-names.js';
 import { PackedResults } from './packed-results.js';
 import type { Step } from './plan.js';
 import { type ImportRefs, KnownRefs, referenceProblems, refKey } from './references.js';
@@ -34,6 +35,10 @@ export class OrgSession {
    * shows up as a conflict on insert.
    */
   fresh = false;
+  /** Ids met so far per kind: a second one is a duplicate in whichever batch it comes. */
+  private readonly seen = new Map<ResourceKind, Set<string>>();
+  /** The kind of the bulk write left running, if any. */
+  private runningKind: ResourceKind | undefined;
   /** The bulk write left running while the next batch is prepared (see importStep). */
   private running: Promise<void> | undefined;
   /** The writer for lookups: each waits for the running write first. */
@@ -84,24 +89,31 @@ export class OrgSession {
   }
 
   /**
-   * Imports one kind's items, CHUNK at a time. In an org this import created, each batch's bulk
-   * write is left running while the next batch is prepared, so idport and the database work at
-   * the same time instead of taking turns (a CPU profile of a 50,000-user import had the server
-   * idle for half of it, waiting on each write). Every other database call waits for the running
-   * write first, and the kind's last write is waited for before the next kind starts.
+   * Imports a batch of one kind's items (a kind's list may come in several batches, one after
+   * the other). In an org this import created, a batch's bulk write is left running while the
+   * next batch is read and prepared, so idport and the database work at the same time instead
+   * of taking turns (a CPU profile of a 50,000-user import had the server idle for half of it,
+   * waiting on each write). Every other database call, and a batch of another kind, waits for
+   * the running write first; the pass calls settle() before it commits.
    *
    * With `deferUnresolved`, an item that refers to anything not present yet (not known to this
-   * import as present, nor in the database) is neither written nor reported: its index in
-   * `items` is returned, for a later pass to import.
+   * import as present, nor in the database) is neither written nor reported: its index in its
+   * list is returned, for a later pass to import.
    */
-  async importStep({ kind, items }: Step, deferUnresolved = false): Promise<number[]> {
-    const seen = new Set<string>();
-    const deferred: number[] = [];
-    for (let first = 0; first < items.length; first += CHUNK) {
-      const batch = items.slice(first, first + CHUNK);
-      await this.importBatch(kind, batch, { seen, first }, deferUnresolved ? deferred : undefined);
+  async importStep({ kind, items, first = 0, failed = [] }: Step, deferUnresolved = false): Promise<number[]> {
+    if (this.runningKind !== kind) await this.settle();
+    for (const f of failed) {
+      // An item the source could not decode: named by what of it can be read, else by its place.
+      const id = kind.id(f.item, this.orgId);
+      this.record(kind, { id: nameless(id) ? positionName(kind, f.item, first) : id, item: f.item }, 'failed', f.message);
     }
-    await this.settle();
+    const seen = this.seen.get(kind) ?? new Set<string>();
+    this.seen.set(kind, seen);
+    const deferred: number[] = [];
+    for (let at = 0; at < items.length; at += CHUNK) {
+      const batch = items.slice(at, at + CHUNK);
+      await this.importBatch(kind, batch, { seen, first: first + at }, deferUnresolved ? deferred : undefined);
+    }
     return deferred;
   }
 
@@ -109,6 +121,7 @@ export class OrgSession {
   async settle(): Promise<void> {
     const running = this.running;
     this.running = undefined;
+    this.runningKind = undefined;
     await running;
   }
 
@@ -163,6 +176,7 @@ export class OrgSession {
       const running = insertAll(batch, kind, toInsert, outcomes);
       running.catch(() => {});
       this.running = running;
+      this.runningKind = kind;
       return;
     }
     await insertAll(batch, kind, toInsert, outcomes);

@@ -1,6 +1,8 @@
 import { type JsonObject, stringAt } from '../../domain/json.js';
 import { isStorableText } from '../../domain/resources/field-rules.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
+import type { ItemBatch, SourceOrg } from '../ports.js';
+import { readAhead } from './read-ahead.js';
 
 /**
  * The import's plan: ZITADEL's three passes over all orgs (org-local resources, then cross-org
@@ -10,10 +12,16 @@ import { RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.
 export type Pass = 1 | 2 | 3;
 export const LATER_PASSES = [2, 3] as const;
 
-/** One step of an org's pass: a kind, and the org's items of it. */
+/**
+ * One step of an org's pass: a kind, and a batch of the org's items of it (a kind's list may
+ * come in several steps); `first` is the place of `items[0]` in the list, and `failed` the
+ * items that could not be decoded (each fails alone).
+ */
 export interface Step {
   kind: ResourceKind;
   items: readonly JsonObject[];
+  first?: number;
+  failed?: ItemBatch['failed'];
 }
 
 /** The head of a DataOrg: the org itself (its name in `org`, and `orgState`). */
@@ -29,31 +37,46 @@ export function orgHead(org: JsonObject): JsonObject {
  */
 export const addsToExistingOrg = (org: JsonObject) => stringAt(org, 'org.name') === '';
 
-/** An org's items of `kind` (a singleton as a list of one). */
-function itemsOf(org: JsonObject, kind: ResourceKind): JsonObject[] {
-  const value = org[kind.field];
-  const items = kind.repeated ? (Array.isArray(value) ? value : []) : value ? [value] : [];
-  return items as JsonObject[];
-}
-
-/** A step of an org's first pass; `deferUnresolved`: items whose references are not all present yet wait for their own pass. */
-export interface FirstPassStep extends Step {
+/** A kind an org's pass runs; `deferUnresolved`: items whose references are not all present yet wait for their own pass. */
+export interface PassKind {
+  kind: ResourceKind;
   deferUnresolved: boolean;
 }
 
 /**
- * The steps of an org's first pass, after its head. An org this import created (`fresh`) also
- * takes its grants and members, in registry order, each written now if all it refers to is
- * present and left for its pass otherwise (typically a grant on an org later in the file): a
- * new org's grants and members need not be held until every org has had its first pass. An
- * org that existed before keeps ZITADEL's three passes.
+ * The kinds of an org's pass, in registry order. An org this import created (`fresh`) takes its
+ * grants and members in its first pass too, each written then if all it refers to is present
+ * and left for its own pass otherwise (typically a grant on an org later in the file): a new
+ * org's grants and members need not wait until every org has had its first pass. An org that
+ * existed before keeps ZITADEL's three passes.
  */
-export function firstPassSteps(org: JsonObject, fresh: boolean): FirstPassStep[] {
-  return RESOURCE_KINDS.filter((k) => k.pass === 1 || fresh).map((kind) => ({
-    kind,
-    items: itemsOf(org, kind),
-    deferUnresolved: kind.pass > 1,
-  }));
+export function passKinds(pass: Pass, fresh: boolean): PassKind[] {
+  const runs = (k: ResourceKind) => (pass === 1 ? k.pass === 1 || fresh : k.pass === pass);
+  return RESOURCE_KINDS.filter(runs).map((kind) => ({ kind, deferUnresolved: pass === 1 && kind.pass > 1 }));
+}
+
+/**
+ * An org's items of `kind` as steps: a singleton from the head (as a list of one), a list batch
+ * by batch as the source reads it, the next batch read while the importer writes this one.
+ * With `ordinals` (ascending list indexes), only those items: what a first pass deferred.
+ */
+export async function* stepsOf(org: SourceOrg, kind: ResourceKind, ordinals?: readonly number[]): AsyncGenerator<Step> {
+  if (!kind.repeated) {
+    const value = org.head[kind.field];
+    if (value && !ordinals) yield { kind, items: [value as JsonObject] };
+    return;
+  }
+  if (ordinals?.length === 0) return;
+  const wanted = ordinals && new Set(ordinals);
+  for await (const batch of readAhead(org.items(kind.field))) {
+    if (!wanted) {
+      yield { kind, ...batch };
+      continue;
+    }
+    // The deferred items passed their checks in the first pass (decode failures were reported there).
+    const picked = batch.items.flatMap((item, i) => (wanted.has(batch.first + i) ? [{ item, at: batch.first + i }] : []));
+    if (picked.length) yield { kind, items: picked.map((p) => p.item), first: picked[0]?.at ?? batch.first };
+  }
 }
 
 /** Ordinals (indexes in the DataOrg field) of an org's items left for their own pass, by field. */
@@ -68,35 +91,14 @@ export function laterPassesOf(first: { fresh: boolean; deferred: Deferred }): Pa
   return LATER_PASSES.filter((pass) => RESOURCE_KINDS.some((k) => k.pass === pass && (first.deferred[k.field]?.length ?? 0) > 0));
 }
 
-/**
- * Where a later pass reads an org's grants and members again: the org at `position` (its place
- * among the source's DataOrgs, from 0), and of its `field` the items at `ordinals` (ascending),
- * or every item when `ordinals` is undefined (an org that existed before). Today's sources hold
- * what is asked for (HeldLaterItems); a file source can read the items again instead.
- */
-export interface LaterItems {
-  itemsAt(position: number, field: string, ordinals: readonly number[] | undefined): Promise<readonly JsonObject[]>;
-  /** The later passes are done with the org at `position`. */
-  release(position: number): void;
-}
-
 /** An org the later passes still have work for. */
 export interface LaterOrg {
-  position: number;
   orgId: string;
   passes: Pass[];
+  /** The org reduced to its later lists (LATER_FIELDS): a file's org keeps only where they are. */
+  source: SourceOrg;
   /** Undefined: every later item (an org that existed before). */
   deferred: Deferred | undefined;
-}
-
-/** The steps of a later pass of `org`, read from `source`. */
-export async function laterSteps(source: LaterItems, org: LaterOrg, pass: Pass): Promise<Step[]> {
-  const steps: Step[] = [];
-  for (const kind of RESOURCE_KINDS.filter((k) => k.pass === pass)) {
-    const ordinals = org.deferred ? (org.deferred[kind.field] ?? []) : undefined;
-    steps.push({ kind, items: ordinals?.length === 0 ? [] : await source.itemsAt(org.position, kind.field, ordinals) });
-  }
-  return steps;
 }
 
 /** Why an org's id cannot be used (it keys every row of the org), or undefined. */
@@ -107,34 +109,5 @@ export function orgIdProblem(orgId: string): string | undefined {
   return undefined;
 }
 
-const LATER_FIELDS = RESOURCE_KINDS.filter((k) => k.pass > 1).map((k) => k.field);
-
-/**
- * LaterItems over orgs read into memory: keeps, per org, only what its later passes will ask
- * for (every grant and member of an org that existed before; the deferred items of a new one).
- */
-export class HeldLaterItems implements LaterItems {
-  private readonly held = new Map<number, Map<string, Map<number, JsonObject>>>();
-
-  hold(position: number, org: JsonObject, deferred: Deferred | undefined): void {
-    const fields = new Map<string, Map<number, JsonObject>>();
-    for (const field of LATER_FIELDS) {
-      const value = org[field];
-      if (!Array.isArray(value)) continue;
-      const items = value as JsonObject[];
-      const ordinals = deferred ? (deferred[field] ?? []) : items.map((_, i) => i);
-      if (ordinals.length) fields.set(field, new Map(ordinals.map((i) => [i, items[i] as JsonObject])));
-    }
-    this.held.set(position, fields);
-  }
-
-  async itemsAt(position: number, field: string, ordinals: readonly number[] | undefined): Promise<readonly JsonObject[]> {
-    const items = this.held.get(position)?.get(field);
-    if (!items) return [];
-    return ordinals ? ordinals.flatMap((i) => (items.has(i) ? [items.get(i) as JsonObject] : [])) : [...items.values()];
-  }
-
-  release(position: number): void {
-    this.held.delete(position);
-  }
-}
+/** The lists the later passes read: an org keeps only these (and its id) once its first pass is done. */
+export const LATER_FIELDS = RESOURCE_KINDS.filter((k) => k.pass > 1).map((k) => k.field);

@@ -219,7 +219,8 @@ function runsPassOne(org: JsonObject): boolean {
 
 /**
  * Counts the orgs that get an org pass (so passes 2 and 3 are told apart) and the bytes read:
- * inline orgs as they are handed over, a file's through the codec's decode.
+ * inline orgs as they are handed over; a file's bytes as the codec reads (checks and indexes)
+ * it, its orgs as the codec hands them over.
  */
 function countOrgs(
   source: ImportSource,
@@ -243,17 +244,19 @@ function countOrgs(
     return { source: counted, codec };
   }
   const counting: ImportFileCodec = {
-    validate: (bytes) => codec.validate(bytes),
-    decode: (bytes, shape) =>
-      (async function* () {
-        const counted = (async function* () {
+    index: (bytes) =>
+      codec.index(
+        (async function* () {
           for await (const chunk of bytes) {
             meter.addBytes(chunk.length);
             yield chunk;
           }
-        })();
-        for await (const decoded of codec.decode(counted, shape)) {
-          if ('org' in decoded && runsPassOne(decoded.org)) orgs++;
+        })(),
+      ),
+    orgs: (index, file, shape) =>
+      (async function* () {
+        for await (const decoded of codec.orgs(index, file, shape)) {
+          if ('org' in decoded && runsPassOne(decoded.org.head)) orgs++;
           yield decoded;
         }
         ended(orgs);

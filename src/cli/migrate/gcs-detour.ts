@@ -1,9 +1,9 @@
-import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { type DataOrg, DataOrgSchema } from '../../../gen/zitadel/admin_pb.js';
+import type { DataOrg } from '../../../gen/zitadel/admin_pb.js';
 import { createGcsBlobStorage } from '../../blob/gcs.js';
+import { spoolBlob } from '../../blob/spool.js';
 import { isDomainError } from '../../domain/errors.js';
-import { scanOrgs } from '../../transport/codec/org-scanner.js';
+import { exportFileOrgs } from '../../transport/codec/export-file-orgs.js';
 import { GrpcError } from '../grpc-client.js';
 import { MigrationError } from './types.js';
 
@@ -15,9 +15,6 @@ export interface GcsDetour {
   serviceAccountJsonBase64: string;
 }
 
-// One org is parsed as one string; V8 strings top out near 512 MiB (as IDPORT_MAX_IMPORT_ORG_BYTES).
-const MAX_ORG_BYTES = 480 * 1024 * 1024;
-
 /** `BUCKET/PATH` → bucket and object name, or undefined when it has no object name. */
 export function parseGcsLocation(value: string): { bucket: string; path: string } | undefined {
   const rest = value.replace(/^gs:\/\//, '');
@@ -28,23 +25,26 @@ export function parseGcsLocation(value: string): { bucket: string; path: string 
 
 /**
  * Reads back the export the source wrote to GCS (ZITADEL's `gcs_output`: an ExportDataResponse
- * as protojson), org by org: memory holds one org, however big the object. The GCS client is
+ * as protojson), org by org: downloaded once into a private temp copy (removed at the end),
+ * checked and indexed, then read org by org, item by item (export-file-orgs.ts): memory holds
+ * one org as a message, however big the object, and no org is too big. The GCS client is
  * @google-cloud/storage with the same service account the source was given (or, with
  * STORAGE_EMULATOR_HOST set, the emulator).
  */
 export async function* readGcsExport(detour: GcsDetour, signal: AbortSignal): AsyncGenerator<DataOrg> {
   const blobs = createGcsBlobStorage();
   const target = { kind: 'gcs' as const, ...detour };
+  let blob: Awaited<ReturnType<typeof spoolBlob>> | undefined;
   try {
-    for await (const bytes of scanOrgs(blobs.read(target, signal), MAX_ORG_BYTES)) {
-      const json = JSON.parse(bytes.toString('utf8')) as JsonValue;
-      yield fromJson(DataOrgSchema, json, { ignoreUnknownFields: true });
-    }
+    blob = await spoolBlob(blobs.read(target, signal));
+    yield* exportFileOrgs(blob);
   } catch (e) {
     if (isDomainError(e)) {
       const code = grpc.status[e.kind.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() as keyof typeof grpc.status] ?? grpc.status.UNKNOWN;
       throw new MigrationError('source', new GrpcError(code, `gs://${detour.bucket}/${detour.path}: ${e.message}`));
     }
     throw e;
+  } finally {
+    await blob?.close();
   }
 }

@@ -1,20 +1,11 @@
 import { type DescMessage, fromJson, type JsonValue, type JsonObject as PbJsonObject, toJson } from '@bufbuild/protobuf';
 import {
-  DataOrgSchema as AdminDataOrgSchema,
   type ImportDataOrg as AdminImportDataOrg,
   ImportDataOrgSchema as AdminImportDataOrgSchema,
 } from '../../../gen/zitadel/admin_pb.js';
-import {
-  DataOrgSchema as V1DataOrgSchema,
-  type ImportDataOrg as V1ImportDataOrg,
-  ImportDataOrgSchema as V1ImportDataOrgSchema,
-} from '../../../gen/zitadel/v1_pb.js';
-import type { DataOrgShape, DecodedOrg, ImportFileCodec } from '../../application/ports.js';
-import { invalidArgument } from '../../domain/errors.js';
+import { type ImportDataOrg as V1ImportDataOrg, ImportDataOrgSchema as V1ImportDataOrgSchema } from '../../../gen/zitadel/v1_pb.js';
 import { isJsonObject, type Json, type JsonObject } from '../../domain/json.js';
 import { isCanonical } from './canonical.js';
-import { orgShape } from './data-org-shape.js';
-import { scanOrgs } from './org-scanner.js';
 
 export type { DataOrgShape } from './data-org-shape.js';
 
@@ -55,65 +46,15 @@ export function normaliseV1Org(org: JsonObject): JsonObject {
   return out;
 }
 
-function parseOrgJson(bytes: Uint8Array): JsonValue {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as JsonValue;
-  } catch {
-    throw invalidArgument('IMPORT-file-json', 'the import file is not valid JSON');
-  }
-}
-
-/**
- * Checks a whole export file before anything is imported: its structure and the JSON syntax
- * of every org. A truncated or malformed file is INVALID_ARGUMENT with nothing written.
- */
-export async function validateExportFile(chunks: AsyncIterable<Uint8Array>, maxOrgBytes: number): Promise<void> {
-  for await (const org of scanOrgs(chunks, maxOrgBytes)) parseOrgJson(org);
-}
-
-/**
- * Decodes an export file org by org. Each org's shape comes from its content (orgShape), so
- * an ExportData file named as `data_orgsv1_local`/`_gcs` (the migration guide's file form)
- * keeps its admin-only fields; `declared` only decides orgs that read the same either way.
- * Unknown fields are ignored, as ZITADEL does. An org that is valid JSON but not a valid
- * DataOrg comes back as an error for that org alone.
- */
-export async function* decodeExportFile(
-  chunks: AsyncIterable<Uint8Array>,
-  declared: DataOrgShape,
-  maxOrgBytes: number,
-): AsyncGenerator<DecodedOrg> {
-  for await (const bytes of scanOrgs(chunks, maxOrgBytes)) {
-    const json = parseOrgJson(bytes);
-    const shape = orgShape(json, declared);
-    const schema = shape === 'admin' ? AdminDataOrgSchema : V1DataOrgSchema;
-    try {
-      if (!isJsonObject(json as Json)) throw new Error('an org must be a JSON object');
-      const org = canonicalOrg(schema, json as PbJsonObject);
-      yield { org: shape === 'admin' ? org : normaliseV1Org(org) };
-    } catch (e) {
-      const orgId = isJsonObject(json as Json) ? String((json as PbJsonObject).orgId ?? '') : '';
-      yield { orgId, error: `not a valid ${shape} DataOrg: ${(e as Error).message}` };
-    }
-  }
-}
-
-/** The import file codec (ports.ts ImportFileCodec): orgs of at most `maxOrgBytes` each. */
-export function createImportFileCodec(limits: { maxOrgBytes: number }): ImportFileCodec {
-  return {
-    validate: (bytes) => validateExportFile(bytes, limits.maxOrgBytes),
-    decode: (bytes, declared) => decodeExportFile(bytes, declared, limits.maxOrgBytes),
-  };
-}
-
 const FROM_JSON = { ignoreUnknownFields: true } as const;
 
 /**
- * The same as `toJson(fromJson(DataOrg, json))`, one resource at a time and in place: an org
- * of a hundred thousand users is never held as JSON, as a message and as JSON again at once.
- * A resource already in canonical form (canonical.ts) is kept as parsed.
+ * The same as `toJson(fromJson(DataOrg, json))`, one resource at a time and in place, so the
+ * JSON is never held as a message and as JSON again at once. A resource already in canonical
+ * form (canonical.ts) is kept as parsed. The file reader (org-reader.ts) gives it an org's
+ * head; lists it reads item by item.
  */
-function canonicalOrg(schema: DescMessage, json: PbJsonObject): JsonObject {
+export function canonicalOrg(schema: DescMessage, json: PbJsonObject): JsonObject {
   const out: JsonObject = {};
   const scalars: PbJsonObject = {};
   for (const [key, value] of Object.entries(json)) {

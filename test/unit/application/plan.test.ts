@@ -1,6 +1,8 @@
-import { firstPassSteps, HeldLaterItems, type LaterOrg, laterPassesOf, laterSteps } from '../../../src/application/import/plan.js';
+import { inlineOrg } from '../../../src/application/import/import-source.js';
+import { LATER_FIELDS, laterPassesOf, passKinds, stepsOf } from '../../../src/application/import/plan.js';
+import type { SourceOrg } from '../../../src/application/ports.js';
 import type { JsonObject } from '../../../src/domain/json.js';
-import { RESOURCE_KINDS } from '../../../src/domain/resources/kinds.js';
+import { RESOURCE_KINDS, type ResourceKind } from '../../../src/domain/resources/kinds.js';
 
 // The placement of a new org's grants and members (plan.ts): its first pass takes them after
 // its own kinds in registry order, each deferred only when something it refers to is missing;
@@ -22,11 +24,19 @@ const org: JsonObject = {
 test.each([
   ['a new org: every kind, in registry order, the grants and members deferrable', true, RESOURCE_KINDS.map((k) => k.type)],
   ['an org that existed before: its first-pass kinds only', false, RESOURCE_KINDS.filter((k) => k.pass === 1).map((k) => k.type)],
-])('firstPassSteps of %s', (_what, fresh, types) => {
-  const steps = firstPassSteps(org, fresh);
-  expect(steps.map((s) => s.kind.type)).toEqual(types);
-  for (const s of steps) expect(s.deferUnresolved).toBe(s.kind.pass > 1);
-  expect(steps.find((s) => s.kind.type === 'user_grant')?.items ?? []).toHaveLength(fresh ? 3 : 0);
+])('passKinds(1) of %s', async (_what, fresh, types) => {
+  const kinds = passKinds(1, fresh);
+  expect(kinds.map((s) => s.kind.type)).toEqual(types);
+  for (const s of kinds) expect(s.deferUnresolved).toBe(s.kind.pass > 1);
+  const grants = kinds.find((s) => s.kind.type === 'user_grant');
+  expect(grants ? await itemsOf(inlineOrg(org), grants.kind) : []).toHaveLength(fresh ? 3 : 0);
+});
+
+test('later passes run their own kinds, never deferring', () => {
+  for (const pass of [2, 3] as const) {
+    expect(passKinds(pass, true).map((s) => s.kind.type)).toEqual(RESOURCE_KINDS.filter((k) => k.pass === pass).map((k) => k.type));
+    expect(passKinds(pass, false).every((s) => !s.deferUnresolved)).toBe(true);
+  }
 });
 
 test.each([
@@ -40,21 +50,19 @@ test.each([
   expect(laterPassesOf(first)).toEqual(passes);
 });
 
-test('the held items are what the later passes ask for: the ordinals of a new org, all of an old one', async () => {
-  const held = new HeldLaterItems();
-  held.hold(0, org, { userGrants: [0, 2], projectGrants: [1] });
-  held.hold(1, { ...org, orgId: 'old' }, undefined);
-  const fresh: LaterOrg = { position: 0, orgId: 'o', passes: [2], deferred: { userGrants: [0, 2], projectGrants: [1] } };
-  const old: LaterOrg = { position: 1, orgId: 'old', passes: [2, 3], deferred: undefined };
-
-  const ofPass = async (o: LaterOrg, pass: 2 | 3) =>
-    Object.fromEntries((await laterSteps(held, o, pass)).filter((s) => s.items.length).map((s) => [s.kind.field, s.items]));
-  expect(await ofPass(fresh, 2)).toEqual({ projectGrants: [{ grantId: 'g1' }], userGrants: [userGrants[0], userGrants[2]] });
-  expect(await ofPass(fresh, 3)).toEqual({});
-  expect(await ofPass(old, 2)).toEqual({ projectGrants: org.projectGrants, userGrants: org.userGrants });
-  expect(await ofPass(old, 3)).toEqual({ orgMembers: org.orgMembers });
-  // Nothing but the deferred items is held for a new org.
-  expect(await held.itemsAt(0, 'orgMembers', undefined)).toEqual([]);
-  held.release(1);
-  expect(await held.itemsAt(1, 'userGrants', undefined)).toEqual([]);
+test('a later pass reads what it asks for: the ordinals of a new org, all of an old one; the org keeps only its later lists', async () => {
+  const kept = inlineOrg(org).only(LATER_FIELDS);
+  const kind = (field: string) => RESOURCE_KINDS.find((k) => k.field === field) as (typeof RESOURCE_KINDS)[number];
+  expect(await itemsOf(kept, kind('userGrants'), [0, 2])).toEqual([userGrants[0], userGrants[2]]);
+  expect(await itemsOf(kept, kind('projectGrants'), [1])).toEqual([{ grantId: 'g1' }]);
+  expect(await itemsOf(kept, kind('orgMembers'), [])).toEqual([]);
+  expect(await itemsOf(kept, kind('userGrants'))).toEqual(userGrants);
+  expect(await itemsOf(kept, kind('humanUsers'))).toEqual([]);
 });
+
+/** Every item of `kind` the steps give, in order; `ordinals` as stepsOf takes them. */
+async function itemsOf(source: SourceOrg, kind: ResourceKind, ordinals?: readonly number[]): Promise<JsonObject[]> {
+  const out: JsonObject[] = [];
+  for await (const step of stepsOf(source, kind, ordinals)) out.push(...step.items);
+  return out;
+}

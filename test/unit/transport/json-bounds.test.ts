@@ -1,5 +1,5 @@
 import { isDomainError } from '../../../src/domain/errors.js';
-import { scanOrgs } from '../../../src/transport/codec/org-scanner.js';
+import { indexExportFile } from '../../../src/transport/codec/file-index.js';
 import { checkJsonBounds, DEFAULT_JSON_LIMITS } from '../../../src/transport/gate/json-bounds.js';
 
 const limits = { maxDepth: 3, maxStringBytes: 5 };
@@ -33,23 +33,21 @@ describe('checkJsonBounds', () => {
   });
 });
 
-async function drain(chunks: Uint8Array[], maxOrgBytes: number) {
+async function drain(chunks: Uint8Array[], outlineMax: number) {
   async function* source() {
     yield* chunks;
   }
   try {
-    for await (const _ of scanOrgs(source(), maxOrgBytes)) {
-      // only the failure matters here
-    }
+    await indexExportFile(source(), { outlineMax });
   } catch (e) {
     return isDomainError(e) ? { kind: e.kind, id: e.id } : e;
   }
   return undefined;
 }
 
-describe('import files (scanOrgs)', () => {
+describe('import files (indexExportFile)', () => {
   test('bytes outside the orgs are bounded like one org: RESOURCE_EXHAUSTED, not memory', async () => {
-    // 8 MiB of a string beside "orgs", streamed in 64 KiB chunks, against a 1 MiB org bound.
+    // 8 MiB of strings beside "orgs", streamed in 64 KiB chunks, against a 1 MiB outline bound.
     const filler = Buffer.alloc(64 * 1024, 0x61);
     const chunks = [
       Buffer.from('{"orgs":[],"x":['),
