@@ -14,7 +14,7 @@ export type CancelBackend = (pid: number) => Promise<void>;
 /**
  * Streams `COPY (select …) TO STDOUT` on the EntityManager's transaction connection, so it
  * reads the transaction's snapshot, and yields the output's lines (COPY text format, one per
- * row). The statement goes in the way copyInto (resource-copy.ts) sends COPY FROM: as a
+ * row) a chunk at a time, as they arrive. The statement goes in the way copyInto (resource-copy.ts) sends COPY FROM: as a
  * Submittable in place of the SQL text, which node-postgres queues like any statement.
  *
  * Backpressure: lines are taken from the stream only as the consumer asks, and pg-copy-streams
@@ -29,7 +29,7 @@ export type CancelBackend = (pid: number) => Promise<void>;
  * waiting for its next command (postgres.c ProcessInterrupts, "DoingCommandRead"), and the
  * transaction sends nothing else until the drain is over, so a late cancel hits nothing.
  */
-export async function* copyOut(em: EntityManager, sql: string, pid: number, cancel: CancelBackend): AsyncGenerator<string> {
+export async function* copyOut(em: EntityManager, sql: string, pid: number, cancel: CancelBackend): AsyncGenerator<string[]> {
   const ctx = em.getTransactionContext<KyselyTransaction>();
   if (!ctx) throw new Error('COPY must run inside a transaction');
   const stream: Readable = copyStreams.to(`copy (${sql}) to stdout`);
@@ -44,7 +44,8 @@ export async function* copyOut(em: EntityManager, sql: string, pid: number, canc
   try {
     // destroyOnReturn: false, because destroying the stream would strand the connection (above).
     for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      for (const line of splitter.push(chunk)) yield line;
+      const lines = splitter.push(chunk);
+      if (lines.length) yield lines;
     }
     splitter.end();
     complete = true;

@@ -50,22 +50,24 @@ export function createReader(em: EntityManager, secrets: SecretsAtRest, cancel?:
     return withSecrets ? { json, secrets: secrets.openUserSecrets(r) } : { json };
   };
 
-  async function* copied(kind: string, orgId: string, wanted: Wanted, cancelBackend: CancelBackend): AsyncGenerator<ExportRow> {
+  async function* copied(kind: string, orgId: string, wanted: Wanted, cancelBackend: CancelBackend): AsyncGenerator<ExportRow[]> {
     backendPid ??= run<{ pid: number }>('select pg_backend_pid() as pid').then((rows) => Number(rows[0]?.pid));
     const pid = await backendPid;
     const { sql, withSecrets } = selectSql(kind, pg.escapeLiteral(orgId), wanted);
     const lines = copyOut(em, sql, pid, cancelBackend);
     try {
       for (;;) {
-        let next: IteratorResult<string>;
+        let next: IteratorResult<string[]>;
         try {
           next = await lines.next();
         } catch (e) {
           throw resourceDbError(em, e);
         }
         if (next.done) return;
-        const [payload, password_hash, otp_secret] = copyFields(next.value);
-        yield toRow(kind, { payload: payload as string, password_hash, otp_secret }, wanted, withSecrets);
+        yield next.value.map((line) => {
+          const [payload, password_hash, otp_secret] = copyFields(line);
+          return toRow(kind, { payload: payload as string, password_hash, otp_secret }, wanted, withSecrets);
+        });
       }
     } finally {
       // A consumer that stopped early: the COPY is cancelled and drained (copy-out.ts).
@@ -73,7 +75,7 @@ export function createReader(em: EntityManager, secrets: SecretsAtRest, cancel?:
     }
   }
 
-  async function* paged(kind: string, orgId: string, wanted: Wanted): AsyncGenerator<ExportRow> {
+  async function* paged(kind: string, orgId: string, wanted: Wanted): AsyncGenerator<ExportRow[]> {
     const { sql, withSecrets } = selectSql(kind, '$1', wanted);
     // One cursor per kind inside the snapshot transaction: a single plan and one ordered
     // scan, fetched a page at a time (measured: 2.5x the rate of keyset pages at 1M users).
@@ -82,7 +84,7 @@ export function createReader(em: EntityManager, secrets: SecretsAtRest, cancel?:
     try {
       for (;;) {
         const rows = await run<StoredRow>(`fetch ${PAGE} from ${cursor}`);
-        for (const r of rows) yield toRow(kind, r, wanted, withSecrets);
+        if (rows.length) yield rows.map((r) => toRow(kind, r, wanted, withSecrets));
         if (rows.length < PAGE) return;
       }
     } finally {
