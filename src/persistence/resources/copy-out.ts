@@ -51,10 +51,17 @@ export async function* copyOut(em: EntityManager, sql: string, pid: number, canc
     complete = true;
   } finally {
     if (!complete && !stream.readableEnded && !stream.errored) {
-      stream.on('data', () => {});
-      stream.on('error', () => {});
-      stream.resume();
+      // Read on while the cancel travels: PostgreSQL acts on it only once its blocked write
+      // goes through (postgres.c ProcessClientWriteInterrupt handles only termination). A
+      // second iterator, not flowing mode: resume() right after the first iterator let go of
+      // 'readable' can leave the stream paused (Readable's readableListening updates a tick late).
+      const drained = (async () => {
+        for await (const _ of stream) {
+          // dropped
+        }
+      })().catch(() => undefined);
       await cancel(pid).catch(() => undefined);
+      await drained;
       await settled;
     }
   }
