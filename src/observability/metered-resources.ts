@@ -73,10 +73,10 @@ function metered(reader: ResourceReader, meter: TransferMeter): ResourceReader {
       let rows = 0;
       let bytes = 0;
       try {
-        for await (const row of reader.read(kind, orgId, secrets)) {
-          rows += 1;
-          bytes += Buffer.byteLength(row.json);
-          yield row;
+        for await (const batch of reader.read(kind, orgId, secrets)) {
+          rows += batch.length;
+          for (const row of batch) bytes += Buffer.byteLength(row.json);
+          yield batch;
         }
       } finally {
         if (rows) meter.transferred('export', kind, rows, bytes);

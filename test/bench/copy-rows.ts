@@ -10,17 +10,8 @@ export function copyValue(value: unknown): string {
   return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] as string);
 }
 
-const UNESCAPE: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', v: '\v' };
-
-/**
- * One field of COPY TO's text format back to its value (`null` for `\N`). PostgreSQL writes
- * only these backslash sequences for text output (docs: COPY, "Text Format").
- */
-export function fromCopyText(field: string): string | null {
-  if (field === '\\N') return null;
-  if (!field.includes('\\')) return field;
-  return field.replace(/\\(.)/g, (_m, c: string) => UNESCAPE[c] ?? c);
-}
+/** Read back with the export's own decoder (src/persistence/resources/copy-text.ts). */
+export { fromCopyText } from '../../src/persistence/resources/copy-text.js';
 
 export interface CopyBatch {
   table: string;

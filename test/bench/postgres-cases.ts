@@ -26,6 +26,8 @@ export interface PostgresOptions {
   singleOrgUsers: number;
   skipS3: boolean;
   skipGcs: boolean;
+  /** Only the import the export needs, the export and its reference (for working on the export). */
+  exportOnly: boolean;
   log: (line: string) => void;
   warnings: string[];
 }
@@ -80,9 +82,10 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
         }),
       { log },
     );
-  const streams = await copyCase('pg-copy-streams', copyWithStreams);
+  const skipped = { ok: false, skipped: '--export-only' } as const;
+  const streams = o.exportOnly ? skipped : await copyCase('pg-copy-streams', copyWithStreams);
   if (streams.ok) log(line('(a) COPY, pg-copy-streams 1 MiB', streams));
-  const psql = await copyCase('psql', (url, files) => copyWithPsql(url, files, copyDir));
+  const psql = o.exportOnly ? skipped : await copyCase('psql', (url, files) => copyWithPsql(url, files, copyDir));
   if (psql.ok) log(line('(a) COPY, psql \\copy', psql));
   await rm(copyDir, { recursive: true, force: true });
   const fastest = fasterCopy({ 'pg-copy-streams': streams.ok ? streams.ms : undefined, psql: psql.ok ? psql.ms : undefined });
@@ -112,6 +115,7 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
     if (exportFigures.ok) log(line('(c) export to a file', exportFigures));
     await rm(join(home, 'exports', 'bench-export.json'), { force: true });
     await rm(join(o.work, 'reference.json'), { force: true });
+    if (o.exportOnly) return { import: imported, export: exportFigures, exportReference: reference };
     const again = await runCase(
       're-import (unchanged)',
       async () => figures({ ...(await importFrom(env, home, local)), rows: dataset.resources }, copyRef),
@@ -131,6 +135,7 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
     };
   });
   const bootstrap = 'bootstrapResources' in main ? main.bootstrapResources : 0;
+  if (o.exportOnly) return { dataset: { users: o.users, orgs: o.orgs, resources: dataset.resources }, ...main };
 
   // (g) The same file as a migration job, in a database of its own: against the direct import
   // (issue 11: a job costs at most 10% of its rate), `overheadPct` = job time / direct time - 1.

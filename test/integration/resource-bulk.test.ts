@@ -60,8 +60,8 @@ describe.each(backends)('bulk insert on %s', (_name, create) => {
   const readBack = (kind: string, orgId: string) =>
     tx.read(signal(), async (r) => {
       const rows: { json: JsonObject; secrets: unknown }[] = [];
-      for await (const row of r.read(kind, orgId, { passwords: true, otp: true }))
-        rows.push({ json: JSON.parse(row.json), secrets: row.secrets });
+      for await (const batch of r.read(kind, orgId, { passwords: true, otp: true }))
+        for (const row of batch) rows.push({ json: JSON.parse(row.json), secrets: row.secrets });
       return rows;
     });
 

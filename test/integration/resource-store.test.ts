@@ -44,7 +44,7 @@ describe.each(backends)('resource store on %s', (_name, create) => {
   const readAll = (kind: string, orgId: string, secrets = { passwords: true, otp: true }) =>
     tx.read(signal(), async (r) => {
       const rows = [];
-      for await (const row of r.read(kind, orgId, secrets)) rows.push(row);
+      for await (const batch of r.read(kind, orgId, secrets)) rows.push(...batch);
       return rows;
     });
 

@@ -44,18 +44,20 @@ export async function* exportParts(
   for (const orgId of orgIds) {
     if (sel.signal.aborted) throw exportDeadline();
     let head: JsonObject = {};
-    for await (const row of reader.read('org', orgId, secrets)) head = JSON.parse(row.json) as JsonObject;
+    for await (const rows of reader.read('org', orgId, secrets)) for (const row of rows) head = JSON.parse(row.json) as JsonObject;
     yield { type: 'org', orgId, head };
     for (const kind of EXPORT_ORDER) {
       let items: string[] = [];
-      for await (const row of reader.read(kind.type, orgId, secrets)) {
-        const secret = row.secrets && (row.secrets.passwordHash || row.secrets.otpSecret);
-        // Only rows with secrets to merge are parsed; the rest go out as stored.
-        items.push(secret && row.secrets ? JSON.stringify(withSecrets(JSON.parse(row.json) as JsonObject, row.secrets)) : row.json);
-        if (items.length >= batch) {
-          yield { type: 'items', orgId, kind, items };
-          items = [];
-          if (sel.signal.aborted) throw exportDeadline();
+      for await (const rows of reader.read(kind.type, orgId, secrets)) {
+        for (const row of rows) {
+          const secret = row.secrets && (row.secrets.passwordHash || row.secrets.otpSecret);
+          // Only rows with secrets to merge are parsed; the rest go out as stored.
+          items.push(secret && row.secrets ? JSON.stringify(withSecrets(JSON.parse(row.json) as JsonObject, row.secrets)) : row.json);
+          if (items.length >= batch) {
+            yield { type: 'items', orgId, kind, items };
+            items = [];
+            if (sel.signal.aborted) throw exportDeadline();
+          }
         }
       }
       if (items.length) yield { type: 'items', orgId, kind, items };

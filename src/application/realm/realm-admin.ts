@@ -71,9 +71,11 @@ export function createRealmAdmin(deps: RealmAdminDeps) {
     await deps.tx.read(signal, async (reader) => {
       for (const kind of KINDS) {
         const list = out[FIELDS[kind]] as JsonObject[];
-        for await (const row of reader.read(kind, orgId, { passwords: withHashes, otp: withHashes })) {
-          const item = JSON.parse(row.json) as JsonObject;
-          list.push(row.secrets ? withSecrets(item, row.secrets) : item);
+        for await (const batch of reader.read(kind, orgId, { passwords: withHashes, otp: withHashes })) {
+          for (const row of batch) {
+            const item = JSON.parse(row.json) as JsonObject;
+            list.push(row.secrets ? withSecrets(item, row.secrets) : item);
+          }
         }
       }
     });

@@ -48,14 +48,18 @@ export async function query<T>(em: EntityManager, sql: string, params: unknown[]
   try {
     rows = (await ctx.executeQuery(CompiledQuery.raw(sql, params))).rows as T[];
   } catch (e) {
-    throw translateDbError(
-      em
-        .getPlatform()
-        .getExceptionConverter()
-        .convertException(e as Error),
-      'resource',
-    );
+    throw resourceDbError(em, e);
   }
   await new Promise<void>((resolve) => setImmediate(resolve));
   return rows;
 }
+
+/** A driver error as the domain error the resource stores throw (a lost connection is UNAVAILABLE…). */
+export const resourceDbError = (em: EntityManager, e: unknown) =>
+  translateDbError(
+    em
+      .getPlatform()
+      .getExceptionConverter()
+      .convertException(e as Error),
+    'resource',
+  );

@@ -251,6 +251,14 @@ export function transactionOf(writer: ResourceWriter): EntityManager {
 
 /** Transactions for import (one per org and pass) and export (one snapshot); `secrets` seals and opens at this boundary. */
 export function createResourceTransactions(db: Database, secrets: SecretsAtRest): ResourceTransactions {
+  // On PostgreSQL the export reads with COPY TO; one it stops early is cancelled from a pool
+  // connection (one of the POOL_RESERVE ones, read-slots.ts, when exports hold the rest).
+  const cancel =
+    db.kind === 'postgres'
+      ? async (pid: number) => {
+          await db.em().getConnection().execute('select pg_cancel_backend(?)', [pid]);
+        }
+      : undefined;
   return {
     async write(signal, options, work) {
       const rollback = new Error('dry run: rolled back');
@@ -278,7 +286,7 @@ export function createResourceTransactions(db: Database, secrets: SecretsAtRest)
     },
 
     read: (signal, work) =>
-      db.em().transactional((em) => work(createReader(em as unknown as EntityManager, secrets)), {
+      db.em().transactional((em) => work(createReader(em as unknown as EntityManager, secrets, cancel)), {
         isolationLevel: 'repeatable read',
         readOnly: true,
         signal,
