@@ -60,7 +60,7 @@ export function createJsonAnswers(options: {
   };
 
   /** A slot for this call's answer when it is one of `methods` answered as unary JSON (Connect's content type, or a REST call). */
-  function expect(method: DescMethod, contentType: string | null, values: ContextValues): AnswerSlot | undefined {
+  function reserve(method: DescMethod, contentType: string | null, values: ContextValues): AnswerSlot | undefined {
     const type = parseContentType(contentType);
     if (!options.methods.has(method) || method.methodKind !== 'unary' || !type || type.binary || type.stream) return undefined;
     const slot: AnswerSlot = {};
@@ -100,7 +100,7 @@ export function createJsonAnswers(options: {
     return { status: 200, header, body: stream ? compressed(plain(), stream()) : plain() };
   }
 
-  return { interceptor, expect, answer };
+  return { interceptor, reserve, answer };
 }
 
 /** One body, compressed as Connect's unary handler compresses it (only from compressMinBytes on). */

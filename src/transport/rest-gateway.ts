@@ -158,7 +158,7 @@ export function createRestGateway(options: {
     uReq.header.delete('content-length');
     // As bytes, not the parsed object: connect-es parses a pre-parsed body without the router's jsonOptions (ignoreUnknownFields).
     const body = createAsyncIterable([new TextEncoder().encode(JSON.stringify(message))]);
-    const slot = options.jsonAnswers?.expect(route.method, 'application/json', contextValues);
+    const slot = options.jsonAnswers?.reserve(route.method, 'application/json', contextValues);
     let uRes = await handler({ ...uReq, body, url: new URL(handler.requestPath, url).toString() });
     if (slot && options.jsonAnswers) uRes = await options.jsonAnswers.answer(uRes, slot, uReq.header.get('accept-encoding'));
     if (uRes.status === 200) {

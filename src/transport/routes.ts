@@ -200,7 +200,7 @@ export function createHttpHandler(options: HandlerOptions) {
     let uReq = universalRequestFromNodeRequest(req, res, undefined, values);
     const contentType = uReq.header.get('content-type');
     // Connect unary JSON: the answer is written by json-answer.ts; every other protocol as Connect writes it.
-    const slot = decision.error ? undefined : jsonAnswers.expect(rpc.method, contentType, values);
+    const slot = decision.error ? undefined : jsonAnswers.reserve(rpc.method, contentType, values);
     if (!decision.error) {
       uReq = { ...uReq, body: boundJsonBody(uReq.body as AsyncIterable<Uint8Array>, contentType, options.jsonLimits) };
       const route = contentType === 'application/json' ? IMPORT_ROUTES.get(rpc.method) : undefined;
