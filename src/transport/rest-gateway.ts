@@ -9,6 +9,7 @@ import type { AuthGate } from './gate/auth-gate.js';
 import { checkJsonBounds, type JsonLimits } from './gate/json-bounds.js';
 import { restDetails } from './interceptors/error-details.js';
 import { toConnectError } from './interceptors/errors.interceptor.js';
+import { type createJsonAnswers, writeAnswer } from './json-answer.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { serveRestStream } from './rest-stream.js';
 
@@ -79,6 +80,8 @@ export function createRestGateway(options: {
   jsonLimits: JsonLimits;
   /** Rewrites applied to a method's parsed JSON body before it is handed on (routeByShape). */
   importRoutes?: ReadonlyMap<DescMethod, (body: JsonObject) => JsonObject>;
+  /** The unary answers written as streamed JSON (json-answer.ts). */
+  jsonAnswers?: ReturnType<typeof createJsonAnswers>;
 }) {
   return async function serveRest(req: NodeServerRequest, res: NodeServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -143,7 +146,8 @@ export function createRestGateway(options: {
     for (const [name, value] of url.searchParams) bindField(route.method, message, name, value);
     for (const [i, name] of route.variables.entries()) bindField(route.method, message, name, decodeURIComponent(values[i] ?? ''));
 
-    const uReq = universalRequestFromNodeRequest(req, res, message, options.gate.contextValues(decision));
+    const contextValues = options.gate.contextValues(decision);
+    const uReq = universalRequestFromNodeRequest(req, res, message, contextValues);
     if (route.method.methodKind === 'server_streaming') {
       uReq.header.delete('content-length');
       await serveRestStream(handler, uReq, message, new URL(handler.requestPath, url).toString(), res);
@@ -154,9 +158,11 @@ export function createRestGateway(options: {
     uReq.header.delete('content-length');
     // As bytes, not the parsed object: connect-es parses a pre-parsed body without the router's jsonOptions (ignoreUnknownFields).
     const body = createAsyncIterable([new TextEncoder().encode(JSON.stringify(message))]);
-    const uRes = await handler({ ...uReq, body, url: new URL(handler.requestPath, url).toString() });
+    const slot = options.jsonAnswers?.reserve(route.method, 'application/json', contextValues);
+    let uRes = await handler({ ...uReq, body, url: new URL(handler.requestPath, url).toString() });
+    if (slot && options.jsonAnswers) uRes = await options.jsonAnswers.answer(uRes, slot, uReq.header.get('accept-encoding'));
     if (uRes.status === 200) {
-      await universalResponseToNodeResponse(uRes, res);
+      await (slot ? writeAnswer(uRes, res) : universalResponseToNodeResponse(uRes, res));
       return true;
     }
     // Re-shape Connect's {code:"invalid_argument",...} as grpc-gateway's numeric-code body.

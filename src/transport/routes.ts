@@ -19,6 +19,7 @@ import { boundJsonBody, type JsonLimits } from './gate/json-bounds.js';
 import { registerHealth } from './health.js';
 import { flatExportBody, flatImportBody } from './idport/flat-bodies.js';
 import { toConnectError } from './interceptors/errors.interceptor.js';
+import { createJsonAnswers, writeAnswer } from './json-answer.js';
 import { closeIfBodyUnread, type NodeServerRequest, type NodeServerResponse } from './node-types.js';
 import { clientParseErrors } from './parse-errors.js';
 import { createProbeRoutes } from './probes-http.js';
@@ -131,13 +132,25 @@ async function nextOrFailure(
   }
 }
 
+/** Unary answers written as streamed proto JSON (json-answer.ts): the imports', which name every resource imported. */
+const STREAMED_JSON_ANSWERS = new Set<DescMethod>([AdminService.method.importData, MigrationService.method.importData]);
+const ACCEPT_COMPRESSION = [compressionGzip, compressionBrotli];
+/** connect-es's default (protocol/limit-io.js), stated so the streamed answers compress from the same size. */
+const COMPRESS_MIN_BYTES = 1024;
+
 /** One node request handler for gRPC, gRPC-Web, Connect and the REST paths. */
 export function createHttpHandler(options: HandlerOptions) {
+  const jsonAnswers = createJsonAnswers({
+    methods: STREAMED_JSON_ANSWERS,
+    acceptCompression: ACCEPT_COMPRESSION,
+    compressMinBytes: COMPRESS_MIN_BYTES,
+  });
   const router = createConnectRouter({
-    interceptors: options.interceptors,
+    interceptors: [jsonAnswers.interceptor, ...options.interceptors],
     requestGate: options.gate.requestGate,
     readMaxBytes: options.maxRequestBytes,
-    acceptCompression: [compressionGzip, compressionBrotli],
+    acceptCompression: ACCEPT_COMPRESSION,
+    compressMinBytes: COMPRESS_MIN_BYTES,
     // grpc-gateway (and ZITADEL) discard unknown JSON fields; so do we, on every protocol.
     jsonOptions: { ignoreUnknownFields: true },
   });
@@ -165,6 +178,7 @@ export function createHttpHandler(options: HandlerOptions) {
     maxBodyBytes: options.maxRequestBytes,
     jsonLimits: options.jsonLimits,
     importRoutes: IMPORT_ROUTES,
+    jsonAnswers,
   });
 
   /** A client that goes away mid-response (a cancelled stream) is normal, not a server fault. */
@@ -182,16 +196,20 @@ export function createHttpHandler(options: HandlerOptions) {
     // The gate decides from the headers; a refused request's body is never read (Connect's
     // requestGate throws the stored refusal before it reads, in the caller's protocol).
     const decision = await options.gate.decide(rpc.method, req.headers);
-    let uReq = universalRequestFromNodeRequest(req, res, undefined, options.gate.contextValues(decision));
+    const values = options.gate.contextValues(decision);
+    let uReq = universalRequestFromNodeRequest(req, res, undefined, values);
+    const contentType = uReq.header.get('content-type');
+    // Connect unary JSON: the answer is written by json-answer.ts; every other protocol as Connect writes it.
+    const slot = decision.error ? undefined : jsonAnswers.reserve(rpc.method, contentType, values);
     if (!decision.error) {
-      const contentType = uReq.header.get('content-type');
       uReq = { ...uReq, body: boundJsonBody(uReq.body as AsyncIterable<Uint8Array>, contentType, options.jsonLimits) };
       const route = contentType === 'application/json' ? IMPORT_ROUTES.get(rpc.method) : undefined;
       if (route) uReq = await withAdminShapedV1(uReq, options.maxRequestBytes, route);
     }
     const uRes = await clientParseErrors(await rpc(uReq));
     closeIfBodyUnread(req, res);
-    await universalResponseToNodeResponse(uRes, res);
+    if (slot) await writeAnswer(await jsonAnswers.answer(uRes, slot, uReq.header.get('accept-encoding')), res);
+    else await universalResponseToNodeResponse(uRes, res);
   }
 
   return function handle(req: NodeServerRequest, res: NodeServerResponse) {

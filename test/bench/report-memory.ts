@@ -7,15 +7,20 @@
  * fresh child process so its peak RSS (VmHWM) is its own:
  * - admin-binary: ZITADEL's ImportDataResponse as protobuf binary (Connect binary, gRPC, gRPC-Web);
  * - admin-json: the same as the proto-JSON string the REST gateway and Connect JSON send;
- * - idport-binary / idport-json: idport.v1's answer, with every resource's `results` row.
+ * - idport-binary / idport-json: idport.v1's answer, with every resource's `results` row;
+ * - admin-json-streamed / idport-json-streamed: the same JSON as the REST gateway and Connect
+ *   JSON now write it (transport/json-answer.ts: 256 KiB chunks, 'drain' awaited) to a local
+ *   TCP socket whose other end discards what it reads.
  * heapUsed, Buffers (arrayBuffers: the packed report lives there) and RSS are read after a forced GC at each phase (node --expose-gc, which this
  * script passes to its children). Figures vary with the machine; compare runs side by side.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toBinary, toJsonString } from '@bufbuild/protobuf';
+import { createAsyncIterable } from '@connectrpc/connect/protocol';
 import { ImportDataResponseSchema as DetailedSchema } from '../../gen/idport/v1/migration_pb.js';
 import { ImportDataResponseSchema } from '../../gen/zitadel/admin_pb.js';
 import type { ItemResult } from '../../src/application/import/import-report.js';
@@ -25,8 +30,9 @@ import { type JsonObject, pickPaths } from '../../src/domain/json.js';
 import { KIND_BY_TYPE, type ResourceType } from '../../src/domain/resources/kinds.js';
 import { importResponse } from '../../src/transport/admin/import-response.js';
 import { detailedResponse } from '../../src/transport/idport/migration.handler.js';
+import { createJsonAnswers } from '../../src/transport/json-answer.js';
 
-const ENCODINGS = ['admin-binary', 'admin-json', 'idport-binary', 'idport-json'] as const;
+const ENCODINGS = ['admin-binary', 'admin-json', 'admin-json-streamed', 'idport-binary', 'idport-json', 'idport-json-streamed'] as const;
 type Encoding = (typeof ENCODINGS)[number];
 
 const { values: args } = parseArgs({
@@ -90,7 +96,26 @@ function* orgPass(org: number, pass: 1 | 2 | 3): Generator<ItemResult> {
   }
 }
 
-function child(encoding: Encoding): void {
+/** Writes the answer as the REST gateway and Connect JSON do, to a socket that discards; returns the bytes written. */
+async function streamToSocket(schema: typeof ImportDataResponseSchema, message: never): Promise<number> {
+  const server = net.createServer((socket) => socket.on('data', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const answers = createJsonAnswers({ methods: new Set(), acceptCompression: [], compressMinBytes: 1024 });
+  const connectOk = { status: 200, header: new Headers({ 'content-type': 'application/json' }), body: createAsyncIterable([]) };
+  const answer = await answers.answer(connectOk, { answer: { schema, message } }, null);
+  let bytes = 0;
+  for await (const chunk of answer.body as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+  }
+  await new Promise<void>((resolve) => socket.end(resolve));
+  server.close();
+  return bytes;
+}
+
+async function child(encoding: Encoding): Promise<void> {
   const lines = [measure('start')];
   const collector = createReportCollector();
   for (const pass of [1, 2, 3] as const) {
@@ -106,6 +131,12 @@ function child(encoding: Encoding): void {
   const message = admin ? importResponse(report) : detailedResponse(report);
   lines.push(measure('message built'));
   const schema = admin ? ImportDataResponseSchema : DetailedSchema;
+  if (encoding.endsWith('streamed')) {
+    const written = await streamToSocket(schema as typeof ImportDataResponseSchema, message as never);
+    lines.push(`${measure('written')}\t${mb(written)}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   // As connect-es serializes: toBinary, or toJsonString then UTF-8 bytes.
   const bytes = encoding.endsWith('binary')
     ? toBinary(schema as typeof ImportDataResponseSchema, message as never)
@@ -115,7 +146,7 @@ function child(encoding: Encoding): void {
 }
 
 if (args.encoding) {
-  child(args.encoding as Encoding);
+  await child(args.encoding as Encoding);
 } else {
   const self = fileURLToPath(import.meta.url);
   console.log(`report memory: ${users} users, ${orgs} orgs, ${failures} failures; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);

@@ -11,6 +11,7 @@ import { isSuccess } from '../../../src/application/import/import-report.js';
 import { createReportCollector } from '../../../src/application/import/report-collector.js';
 import { stringAt } from '../../../src/domain/json.js';
 import { importResponse } from '../../../src/transport/admin/import-response.js';
+import { protoJsonPieces, utf8Chunks } from '../../../src/transport/codec/proto-json-stream.js';
 import { detailedResponse, OUTCOME } from '../../../src/transport/idport/migration.handler.js';
 
 /*
@@ -195,4 +196,35 @@ test('an empty report answers an empty success', () => {
   expect(toJsonString(ImportDataResponseSchema, importResponse(report))).toBe(
     toJsonString(ImportDataResponseSchema, referenceResponse(report)),
   );
+});
+
+/** Results with lone surrogates, which the packed report keeps whole, among packed runs. */
+function surrogateReport(): ImportReport {
+  const collector = createReportCollector();
+  for (let i = 0; i < 1100; i++) collector.add(ok('o\ud800', 'human_user', `u${i}`, { userId: `u${i}` }));
+  collector.add(ok('o1', 'human_user', 'u\udc00', { userId: 'u\udc00' }));
+  collector.add({ orgId: 'o1', type: 'domain', id: 'd', outcome: 'failed', message: 'lone \ud83d and pair \ud83d\ude00', item: {} });
+  collector.add(ok('o1', 'user_metadata', 'u1_\udfff', { id: 'u1', key: '\udfff' }));
+  return collector.report(true);
+}
+
+test('the streamed proto JSON of both answers is the bytes toJsonString gives (REST and Connect JSON send those)', () => {
+  const reports = { varied: variedReport(), big: bigReport(), surrogates: surrogateReport(), empty: createReportCollector().report(false) };
+  for (const [name, report] of Object.entries(reports)) {
+    const admin = importResponse(report);
+    // What connect-es sends today (toJsonString of the same answer; the tests above tie that to the old builders).
+    const expected = Buffer.from(toJsonString(ImportDataResponseSchema, admin));
+    // In small chunks, so every long list spans many of them.
+    const chunks = [...utf8Chunks(protoJsonPieces(ImportDataResponseSchema, admin), 4096)];
+    expect({ name, bytes: Buffer.concat(chunks) }).toEqual({ name, bytes: expected });
+    const detailed = detailedResponse(report);
+    const detailedExpected = Buffer.from(toJsonString(DetailedSchema, detailed));
+    expect({ name, bytes: Buffer.concat([...utf8Chunks(protoJsonPieces(DetailedSchema, detailed), 4096)]) }).toEqual({
+      name,
+      bytes: detailedExpected,
+    });
+    // No piece bigger than an element: a long list (and the org holding it) is never one string.
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(4096);
+    if (name === 'big') expect(chunks.length).toBeGreaterThan(20);
+  }
 });

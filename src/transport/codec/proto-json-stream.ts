@@ -1,0 +1,138 @@
+import { type DescField, type DescMessage, type JsonObject, type Message, ScalarType, toJson, toJsonString } from '@bufbuild/protobuf';
+
+/*
+ * protobuf-es's toJsonString(schema, message) with the default write options (the ones
+ * connect-es's JSON codec and our REST gateway use: routes.ts passes only ignoreUnknownFields,
+ * a read option), produced piece by piece: an answer whose lists hold a million elements
+ * (admin/lazy-list.ts) is written out without its JSON tree or its whole string ever existing.
+ *
+ * Byte for byte the same, because toJsonString is JSON.stringify(toJson(…)) without
+ * indentation (@bufbuild/protobuf 2.x to-json.js), and JSON.stringify of an object is its keys
+ * in insertion order, each `"key":value` joined by commas: toJson inserts the fields in field
+ * number order and leaves out empty lists and unset fields, so writing the same keys in the
+ * same order, each value JSON.stringify'd, gives the same text (escapes, lone surrogates as
+ * \udXXX, included). Only lists of messages or strings and singular message fields are walked
+ * here (a message with neither is written whole, one piece); every other field (scalars, enums, maps, oneofs, well-known types) is taken from
+ * toJson of the message with the walked fields emptied, so its JSON is protobuf-es's own.
+ */
+
+const isWellKnown = (desc: DescMessage) => desc.typeName.startsWith('google.protobuf.');
+
+type Walked =
+  | { kind: 'messages'; field: DescField & { fieldKind: 'list' }; element: DescMessage }
+  | { kind: 'strings'; field: DescField & { fieldKind: 'list' } }
+  | { kind: 'message'; field: DescField & { fieldKind: 'message' } };
+
+/** How a field is written: walked here, or (undefined) taken from toJson. */
+function walked(field: DescField): Walked | undefined {
+  if (field.oneof) return undefined;
+  if (field.fieldKind === 'list') {
+    if (field.listKind === 'message' && !isWellKnown(field.message)) return { kind: 'messages', field, element: field.message };
+    if (field.listKind === 'scalar' && field.scalar === ScalarType.STRING) return { kind: 'strings', field };
+    return undefined;
+  }
+  if (field.fieldKind === 'message' && !isWellKnown(field.message)) return { kind: 'message', field };
+  return undefined;
+}
+
+interface Plan {
+  /** The fields in the order toJson writes them (by number). */
+  fields: { field: DescField; walk: Walked | undefined }[];
+  /** Local names of the walked fields, emptied in the copy given to toJson. */
+  walkedLists: string[];
+  walkedMessages: string[];
+  /** No field walked: the message is written whole by toJsonString (a list element such as an ImportResult). */
+  leaf: boolean;
+}
+
+const plans = new WeakMap<DescMessage, Plan>();
+
+function planOf(desc: DescMessage): Plan {
+  let plan = plans.get(desc);
+  if (!plan) {
+    const fields = desc.fields
+      .concat()
+      .sort((a, b) => a.number - b.number)
+      .map((field) => ({ field, walk: walked(field) }));
+    plan = {
+      fields,
+      walkedLists: fields.filter((f) => f.walk && f.walk.kind !== 'message').map((f) => f.field.localName),
+      walkedMessages: fields.filter((f) => f.walk?.kind === 'message').map((f) => f.field.localName),
+      leaf: fields.every((f) => !f.walk),
+    };
+    plans.set(desc, plan);
+  }
+  return plan;
+}
+
+/**
+ * The pieces of `toJsonString(schema, message)`, in order; joined they are that string. Lists
+ * are read once, front to back (a lazy list costs one row per element).
+ */
+export function* protoJsonPieces(schema: DescMessage, message: Message): Generator<string> {
+  const plan = isWellKnown(schema) ? undefined : planOf(schema);
+  if (!plan || plan.leaf) {
+    yield toJsonString(schema, message);
+    return;
+  }
+  const own = message as unknown as Record<string, unknown>;
+  // The rest of the message, as protobuf-es writes it: the walked fields emptied in a shallow copy.
+  const rest: Record<string, unknown> = { ...own };
+  for (const name of plan.walkedLists) rest[name] = [];
+  for (const name of plan.walkedMessages) rest[name] = undefined;
+  const others = toJson(schema, rest as unknown as Message) as JsonObject;
+  let comma = '';
+  const key = (field: DescField) => {
+    const text = `${comma}${JSON.stringify(field.jsonName)}:`;
+    comma = ',';
+    return text;
+  };
+  yield '{';
+  for (const { field, walk } of plan.fields) {
+    if (!walk) {
+      if (Object.hasOwn(others, field.jsonName)) yield `${key(field)}${JSON.stringify(others[field.jsonName])}`;
+      continue;
+    }
+    const value = own[field.localName];
+    if (walk.kind === 'message') {
+      // toJson writes a message field when it is set as an own property (explicit presence).
+      if (value === undefined || !Object.hasOwn(own, field.localName)) continue;
+      yield key(field);
+      yield* protoJsonPieces(walk.field.message, value as Message);
+      continue;
+    }
+    const list = value as readonly unknown[];
+    if (list.length === 0) continue;
+    yield `${key(field)}[`;
+    let separator = '';
+    for (const element of list) {
+      if (walk.kind === 'strings') {
+        if (typeof element !== 'string') throw new Error(`cannot encode ${field} to JSON: expected string`);
+        yield separator + JSON.stringify(element);
+      } else {
+        if (separator) yield separator;
+        yield* protoJsonPieces(walk.element, element as Message);
+      }
+      separator = ',';
+    }
+    yield ']';
+  }
+  yield '}';
+}
+
+/** Joins pieces into Buffers of about `size` bytes (a piece is never split; one bigger than `size` is a Buffer of its own). */
+export function* utf8Chunks(pieces: Iterable<string>, size: number): Generator<Buffer> {
+  let parts: string[] = [];
+  let bytes = 0;
+  for (const piece of pieces) {
+    const length = Buffer.byteLength(piece);
+    if (bytes > 0 && bytes + length > size) {
+      yield Buffer.from(parts.join(''));
+      parts = [];
+      bytes = 0;
+    }
+    parts.push(piece);
+    bytes += length;
+  }
+  if (bytes > 0) yield Buffer.from(parts.join(''));
+}
