@@ -17,6 +17,7 @@ import { Storage } from '@google-cloud/storage';
 import { AdminService } from '../../gen/zitadel/admin_pb.js';
 import { loadConfig } from '../../src/config.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { muteCredentialsWarning } from '../support/export-helpers.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { errorsOf, expectOk, exportOrgs, successOf } from '../support/import-client.js';
 import { humanUser } from '../support/import-data.js';
@@ -27,7 +28,7 @@ const USERS = 20_000;
 const MEMBERS = 1_500;
 const BUCKET = 'big-org';
 const savedHost = process.env.STORAGE_EMULATOR_HOST;
-const warn = console.warn;
+let unmute: () => void;
 
 let emulator: GcsEmulator;
 let app: TestApp;
@@ -49,10 +50,8 @@ async function writeBigOrg(path: string, orgId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('The `credentials` option is deprecated')) return;
-    warn(...args);
-  };
+  // google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
+  unmute = muteCredentialsWarning();
   emulator = await startGcsEmulator();
   process.env.STORAGE_EMULATOR_HOST = emulator.url;
   await new Storage({ projectId: 'demo-test' }).createBucket(BUCKET);
@@ -66,7 +65,7 @@ afterAll(async () => {
   await emulator?.stop();
   if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
   else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  console.warn = warn;
+  unmute?.();
 });
 
 test('IDPORT_MAX_IMPORT_ORG_BYTES no longer caps anything: the configuration has no org size limit', () => {

@@ -12,6 +12,7 @@ import { Storage } from '@google-cloud/storage';
 import { AdminService, ImportDataRequestSchema } from '../../gen/zitadel/admin_pb.js';
 import { seededOrgs } from '../fixtures/data-orgs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { muteCredentialsWarning } from '../support/export-helpers.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { errorsOf, expectCode, expectOk, exportOrgs, importOrgs, listOrgIds } from '../support/import-client.js';
 import { action, bulkOrgs, dataOrg, humanUser } from '../support/import-data.js';
@@ -27,14 +28,11 @@ let emulator: GcsEmulator;
 let app: TestApp;
 let local: Caller;
 
-// google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
-const warn = console.warn;
+let unmute: () => void;
 
 beforeAll(async () => {
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('The `credentials` option is deprecated')) return;
-    warn(...args);
-  };
+  // google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
+  unmute = muteCredentialsWarning();
   emulator = await startGcsEmulator();
   process.env.STORAGE_EMULATOR_HOST = emulator.url;
   await new Storage({ projectId: 'demo-test' }).createBucket(BUCKET);
@@ -51,7 +49,7 @@ afterAll(async () => {
   await emulator?.stop();
   if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
   else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  console.warn = warn;
+  unmute?.();
 });
 
 const exportFile = (orgs: readonly object[]) => JSON.stringify({ orgs });

@@ -15,6 +15,7 @@ import type { Config } from '../../src/config.js';
 import { secretKeyId } from '../../src/persistence/secrets/aes-gcm-cipher.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { muteCredentialsWarning } from '../support/export-helpers.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { bulkOrgs } from '../support/import-data.js';
 import { reportRows, restJson, watchToEnd } from '../support/jobs.js';
@@ -40,17 +41,14 @@ const INLINE_ORG = {
 const INLINE_REQUEST = { request: { timeout: '10m', dataOrgs: { orgs: [INLINE_ORG] } } };
 
 const savedHost = process.env.STORAGE_EMULATOR_HOST;
-// google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
-const warn = console.warn;
+let unmute: () => void;
 let emulator: GcsEmulator;
 let database: TestDatabase;
 let home: string;
 
 beforeAll(async () => {
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('The `credentials` option is deprecated')) return;
-    warn(...args);
-  };
+  // google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
+  unmute = muteCredentialsWarning();
   emulator = await startGcsEmulator();
   process.env.STORAGE_EMULATOR_HOST = emulator.url;
   const storage = new Storage({ projectId: 'demo-test' });
@@ -68,7 +66,7 @@ afterAll(async () => {
   await emulator?.stop();
   if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
   else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  console.warn = warn;
+  unmute?.();
 });
 
 const secrets = (key: Buffer, oldKeys: Buffer[] = []): Config['secrets'] => ({ key, oldKeys, keyFile: join(home, 'secrets.key') });

@@ -14,6 +14,7 @@ import type { JsonObject } from '@bufbuild/protobuf';
 import { Storage } from '@google-cloud/storage';
 import { startTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
+import { muteCredentialsWarning } from '../support/export-helpers.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import { bulkOrgs } from '../support/import-data.js';
 import { ndjson, reportRows, restJson, waitForJob, watchToEnd } from '../support/jobs.js';
@@ -25,16 +26,13 @@ const BUCKET = 'job-sources';
 const CREDENTIALS = Buffer.from(JSON.stringify(fakeServiceAccount())).toString('base64');
 
 const savedHost = process.env.STORAGE_EMULATOR_HOST;
-const warn = console.warn;
+let unmute: () => void;
 let emulator: GcsEmulator;
 let storage: Storage;
 
 beforeAll(async () => {
   // google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('The `credentials` option is deprecated')) return;
-    warn(...args);
-  };
+  unmute = muteCredentialsWarning();
   emulator = await startGcsEmulator();
   process.env.STORAGE_EMULATOR_HOST = emulator.url;
   storage = new Storage({ projectId: 'demo-test' });
@@ -44,7 +42,7 @@ afterAll(async () => {
   await emulator?.stop();
   if (savedHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
   else process.env.STORAGE_EMULATOR_HOST = savedHost;
-  console.warn = warn;
+  unmute?.();
 });
 
 interface Source {

@@ -7,6 +7,7 @@ import { Storage } from '@google-cloud/storage';
 import type { BlobTarget } from '../../../src/application/ports.js';
 import { createGcsBlobStorage } from '../../../src/blob/gcs.js';
 import { chunksOf, domainErrorOf, readAll } from '../../support/blob-streams.js';
+import { muteCredentialsWarning } from '../../support/export-helpers.js';
 import { type GcsEmulator, startGcsEmulator } from '../../support/gcs-emulator.js';
 import { fakeServiceAccount, fakeServiceAccountBase64 } from '../../support/service-account.js';
 
@@ -19,17 +20,13 @@ const credentials = fakeServiceAccountBase64();
 const savedHost = process.env.STORAGE_EMULATOR_HOST;
 const blob = createGcsBlobStorage();
 
-// google-auth-library 11 warns on every `credentials` option (one per adapter call); the
-// adapter uses that option on purpose (see src/blob/gcs.ts), so keep the output readable.
-const warn = console.warn;
+let unmute: () => void;
 beforeAll(() => {
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('The `credentials` option is deprecated')) return;
-    warn(...args);
-  };
+  // google-auth-library warns on every `credentials` option, which src/blob/gcs.ts uses on purpose.
+  unmute = muteCredentialsWarning();
 });
 afterAll(() => {
-  console.warn = warn;
+  unmute?.();
 });
 
 beforeAll(async () => {
