@@ -8,6 +8,12 @@ interface KyselyTransaction {
   executeQuery(q: CompiledQuery): Promise<unknown>;
 }
 
+/** How long an abandoned COPY may take to drain before its connection is cut. */
+const DRAIN_LIMIT_MS = 10_000;
+
+/** The socket of the connection a submitted pg-copy-streams stream runs on. */
+const socketOf = (stream: Readable) => (stream as Readable & { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+
 /** Ends the statement running on the PostgreSQL backend `pid` (pg_cancel_backend, from another connection). */
 export type CancelBackend = (pid: number) => Promise<void>;
 
@@ -61,8 +67,16 @@ export async function* copyOut(em: EntityManager, sql: string, pid: number, canc
         }
       })().catch(() => undefined);
       await cancel(pid).catch(() => undefined);
-      await drained;
-      await settled;
+      // The last resort, if the rest never comes (seen once in CI under load, not reproduced):
+      // the connection is cut, so PostgreSQL rolls the transaction back and the pool replaces
+      // the connection (pool-reaper.ts), as when a database restart cuts it.
+      const cut = setTimeout(() => socketOf(stream)?.destroy(), DRAIN_LIMIT_MS);
+      try {
+        await drained;
+        await settled;
+      } finally {
+        clearTimeout(cut);
+      }
     }
   }
 }
