@@ -181,8 +181,12 @@ export function createHttpHandler(options: HandlerOptions) {
     jsonAnswers,
   });
 
-  /** A client that goes away mid-response (a cancelled stream) is normal, not a server fault. */
-  const GONE = ['ERR_HTTP2_INVALID_STREAM', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ECONNRESET', 'EPIPE'];
+  /**
+   * A client that goes away mid-response (a cancelled stream) is normal, not a server fault.
+   * ECANCELED: a write the socket dropped because the client closed its stream (seen in
+   * export-abort.test.ts, logged as an internal error before).
+   */
+  const GONE = ['ERR_HTTP2_INVALID_STREAM', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ECONNRESET', 'EPIPE', 'ECANCELED'];
   const nodeCode = (e: unknown) => String((e as { code?: unknown } | undefined)?.code);
   const clientGone = (reason: unknown) => {
     const err = ConnectError.from(reason);
