@@ -120,6 +120,19 @@ export interface ExportRow {
 }
 
 /** Writes resources of one org inside the org's transaction. */
+/**
+ * A bulk write left open while the import reads and prepares the next batch, so the database
+ * stores one batch while idport prepares the next (ResourceWriter.openBulk).
+ */
+export interface BulkWrite {
+  /** Encodes these rows and sends them now, without waiting for the database. */
+  add(rows: readonly StoredResource[]): void;
+  /** Resolves once every row added is stored; rejects (a clash, a refused value, a fault) with none of them kept. */
+  close(): Promise<void>;
+  /** Drops every row added, for a pass that is failing anyway: none of them is kept. */
+  abort(): Promise<void>;
+}
+
 export interface ResourceWriter {
   /**
    * Which of these references exist in the database, as `${kind}:${id}` keys and, with the
@@ -139,14 +152,14 @@ export interface ResourceWriter {
     options?: {
       /** false: a plain insert that throws on any clash (faster when none are expected). */
       detectConflicts?: boolean;
-      /**
-       * The rows of an org this import created, all at once: written as fast as the store can
-       * (COPY on PostgreSQL), all or nothing, throwing on any clash or refused value. Run it in
-       * a savepoint and fall back to batches that name the culprits.
-       */
-      bulk?: boolean;
     },
   ): Promise<{ conflicts: number[] }>;
+  /**
+   * Opens a bulk write of one kind's rows for an org this import created: written as fast as
+   * the store can (COPY on PostgreSQL), all or nothing, in its own savepoint. Until it is
+   * closed or aborted, nothing else may be asked of this writer.
+   */
+  openBulk(kind: ResourceType, orgId: string): Promise<BulkWrite>;
   /** Replaces the stored resource with the same key. */
   replace(kind: ResourceType, orgId: string, row: StoredResource): Promise<void>;
   /** The user-name uniqueness scope of an org, given its (already written) domain policy. */

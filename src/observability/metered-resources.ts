@@ -53,6 +53,25 @@ function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
       await writer.replace(kind, orgId, row);
       add(tally, kind, [row]);
     },
+    async openBulk(kind, orgId) {
+      const bulk = await writer.openBulk(kind, orgId);
+      // Counted when it closes: a refused bulk write keeps none of its rows.
+      const held: Tally = new Map();
+      return {
+        add(rows) {
+          bulk.add(rows);
+          add(held, kind, rows);
+        },
+        async close() {
+          await bulk.close();
+          for (const [k, t] of held) {
+            const outer = tally.get(k) ?? { rows: 0, bytes: 0 };
+            tally.set(k, { rows: outer.rows + t.rows, bytes: outer.bytes + t.bytes });
+          }
+        },
+        abort: () => bulk.abort(),
+      };
+    },
     async savepoint(work) {
       // A savepoint that fails is rolled back: its rows join the tally only if it succeeds.
       const inner: Tally = new Map();

@@ -28,6 +28,8 @@ export interface PostgresOptions {
   skipGcs: boolean;
   /** Only the import the export needs, the export and its reference (for working on the export). */
   exportOnly: boolean;
+  /** Only the COPY references and the import (for working on the import). */
+  importOnly: boolean;
   log: (line: string) => void;
   warnings: string[];
 }
@@ -104,6 +106,7 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
     );
     if (!imported.ok) return { import: imported };
     log(line('(b) import from a file', imported));
+    if (o.importOnly) return { import: imported };
     const exported = await runCase('export', () => exportTo(env, home, { local_output: { path: 'bench-export.json' } }), { log });
     const reference = await runCase('export reference', () => exportReference(db.url, join(o.work, 'reference.json')), { log });
     if (reference.ok) log(line('(d) COPY TO + export JSON', figures({ ms: reference.ms, rows: reference.resources })));
@@ -136,6 +139,12 @@ export async function postgresCases(o: PostgresOptions): Promise<Record<string, 
   });
   const bootstrap = 'bootstrapResources' in main ? main.bootstrapResources : 0;
   if (o.exportOnly) return { dataset: { users: o.users, orgs: o.orgs, resources: dataset.resources }, ...main };
+  if (o.importOnly)
+    return {
+      dataset: { users: o.users, orgs: o.orgs, resources: dataset.resources },
+      copy: { pgCopyStreams: streams, psql, reference: copyRef?.name ?? null },
+      ...main,
+    };
 
   // (g) The same file as a migration job, in a database of its own: against the direct import
   // (issue 11: a job costs at most 10% of its rate), `overheadPct` = job time / direct time - 1.

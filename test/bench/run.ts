@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --users 1000000 --orgs 10 --projects 10 --quick --pglite-users 50000
  *  --plaintext-users 2000 --single-org-users 1000000 --skip-pglite --skip-postgres --skip-s3 --skip-gcs
- *  --export-only]`
+ *  --export-only --import-only]`
  *
  * Measures idport beside references on the same generated rows, in ONE run, and writes every
  * figure with the machine's load and the commit to bench/results/ (README "Benchmarks"):
@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     'skip-gcs': { type: 'boolean', default: false },
     // Only the import the export needs, the export and its reference (PostgreSQL).
     'export-only': { type: 'boolean', default: false },
+    // Only the COPY references and the import from a file (PostgreSQL).
+    'import-only': { type: 'boolean', default: false },
   },
 });
 const quick = args.quick ?? false;
@@ -59,6 +61,7 @@ const options = {
   skipS3: args['skip-s3'] ?? false,
   skipGcs: args['skip-gcs'] ?? false,
   exportOnly: args['export-only'] ?? false,
+  importOnly: args['import-only'] ?? false,
 };
 const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const log = (line: string) => process.stdout.write(`${line}\n`);

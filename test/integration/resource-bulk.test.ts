@@ -5,10 +5,11 @@ import { createResourceTransactions, transactionOf } from '../../src/persistence
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testSecretsAtRest } from '../support/secrets.js';
 
-// The bulk write of a fresh org's rows (ResourceWriter.insert with `bulk`): COPY on PostgreSQL,
+// The bulk write of a fresh org's rows (ResourceWriter.openBulk): COPY on PostgreSQL,
 // multi-row INSERTs on PGlite. Whatever the path, what is stored must be exactly what the
 // row-by-row insert stores (payload text, columns, sealed secrets), and a clash must throw
-// so the importer's savepoint rolls it back and falls back to batches that name the culprit.
+// with nothing of it kept (its own savepoint), so the importer falls back to batches that name
+// the culprit.
 const backends: [string, () => Promise<TestDatabase>][] = [
   ['PGlite', async () => ({ config: { kind: 'pglite', dataDir: 'memory://' }, drop: async () => {} })],
 ];
@@ -77,11 +78,17 @@ describe.each(backends)('bulk insert on %s', (_name, create) => {
       await w.insert('human_user', 'plain', users('p'), { detectConflicts: false });
       await w.insert('oidc_idp', 'plain', [idp('p-idp'), idp('p-idp2')], { detectConflicts: false });
     });
-    const result = await tx.write(signal(), { rollback: false }, async (w) => {
-      await w.insert('oidc_idp', 'bulk', [idp('b-idp'), idp('b-idp2')], { detectConflicts: false, bulk: true });
-      return w.insert('human_user', 'bulk', users('b'), { detectConflicts: false, bulk: true });
+    await tx.write(signal(), { rollback: false }, async (w) => {
+      const idps = await w.openBulk('oidc_idp', 'bulk');
+      idps.add([idp('b-idp'), idp('b-idp2')]);
+      await idps.close();
+      // Rows added in several batches go into one write.
+      const bulk = await w.openBulk('human_user', 'bulk');
+      const [first, second] = users('b');
+      bulk.add([first as StoredResource]);
+      bulk.add([second as StoredResource]);
+      await bulk.close();
     });
-    expect(result.conflicts).toEqual([]);
 
     const plain = await storedRows('plain');
     const bulk = await storedRows('bulk');
@@ -100,19 +107,25 @@ describe.each(backends)('bulk insert on %s', (_name, create) => {
     expect((await readBack('oidc_idp', 'bulk'))[0]?.json).toMatchObject({ idp: { name: AWKWARD, clientSecret: 'very secret' } });
   });
 
-  test('a clash throws, and the savepoint it ran in leaves the transaction usable with nothing of it kept', async () => {
+  test('a clash throws, and the transaction stays usable with nothing of the bulk write kept', async () => {
     await tx.write(signal(), { rollback: false }, async (w) => {
-      await expect(
-        w.savepoint((s) =>
-          // b-alice is taken (previous test); c1 alone would go in.
-          s.insert('human_user', 'bulk', [human('c1', 'c-carol', null), human('c2', 'b-alice', null)], {
-            detectConflicts: false,
-            bulk: true,
-          }),
-        ),
-      ).rejects.toThrow();
+      const bulk = await w.openBulk('human_user', 'bulk');
+      // b-alice is taken (previous test); c1 alone would go in, and rows added after the clash too.
+      bulk.add([human('c1', 'c-carol', null), human('c2', 'b-alice', null)]);
+      bulk.add([human('c4', 'c-erin', 'JBSWY3DPEHPK3PXP')]);
+      await expect(bulk.close()).rejects.toThrow();
       await w.insert('human_user', 'bulk', [human('c3', 'c-dave', null)]);
     });
     expect((await readBack('human_user', 'bulk')).map((r) => r.json.userId)).toEqual(['b1', 'b2', 'c3']);
+  });
+
+  test('an abandoned bulk write keeps nothing and leaves the transaction usable', async () => {
+    await tx.write(signal(), { rollback: false }, async (w) => {
+      const bulk = await w.openBulk('human_user', 'bulk');
+      bulk.add([human('d1', 'd-frank', null)]);
+      await bulk.abort();
+      await w.insert('human_user', 'bulk', [human('d2', 'd-grace', null)]);
+    });
+    expect((await readBack('human_user', 'bulk')).map((r) => r.json.userId)).toEqual(['b1', 'b2', 'c3', 'd2']);
   });
 });

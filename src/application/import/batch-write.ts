@@ -22,33 +22,14 @@ export interface BatchContext {
 }
 
 /**
- * Inserts the candidates; each one ends reported created or refused. In an org this import
- * created, all of a kind's rows go in first as one bulk write (COPY on PostgreSQL) in a
- * savepoint: nothing is stored there yet, so every valid candidate is created, as the batches
- * below would report. If anything refuses it, the savepoint rolls back and the batches run,
- * CHUNK at a time, naming each culprit.
+ * Inserts the candidates CHUNK at a time; each one ends reported created or refused. In an org
+ * this import created this is the fallback of its bulk write (org-session.ts): it runs when the
+ * bulk write was refused, and names each culprit.
  */
 export async function insertAll(ctx: BatchContext, kind: ResourceKind, candidates: readonly Candidate[], report: WriteOutcomes) {
-  if (ctx.fresh && candidates.length > 1 && (await bulkInsert(ctx, kind, candidates))) {
-    for (const c of candidates) report.written(c, 'created');
-    return;
-  }
   for (let i = 0; i < candidates.length; i += CHUNK) {
     checkDeadline(ctx.signal, () => ({}));
     await insertChunk(ctx, kind, candidates.slice(i, i + CHUNK), report);
-  }
-}
-
-/** Whether the bulk write took every candidate (false: it was rolled back, nothing of it kept). */
-async function bulkInsert(ctx: BatchContext, kind: ResourceKind, candidates: readonly Candidate[]): Promise<boolean> {
-  checkDeadline(ctx.signal, () => ({}));
-  try {
-    await ctx.writer.savepoint((w) => w.insert(kind.type, ctx.orgId, candidates.map(storedOf), { detectConflicts: false, bulk: true }));
-    return true;
-  } catch (e) {
-    // Any failure, a clash or a fault alike: the batches find out which (a fault fails them too).
-    if (ctx.signal.aborted) throw e;
-    return false;
   }
 }
 

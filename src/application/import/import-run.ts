@@ -153,32 +153,38 @@ export class ImportRun {
     const context = { hasher: this.deps.hasher, conflictPolicy: this.cmd.conflictPolicy, signal: this.cmd.signal };
     const session = new OrgSession(context, writer, orgId, this.known);
     const deferred: Deferred = {};
-    if (input.pass === 1) {
-      const head = orgHead(input.org.head);
-      if (addsToExistingOrg(input.org.head) && (await session.orgExists())) {
-        session.markPresent(ORG_KIND, head);
+    try {
+      if (input.pass === 1) {
+        const head = orgHead(input.org.head);
+        if (addsToExistingOrg(input.org.head) && (await session.orgExists())) {
+          session.markPresent(ORG_KIND, head);
+        } else {
+          await session.importStep({ kind: ORG_KIND, items: [head] });
+          session.fresh = session.createdOrg;
+        }
+        for (const { kind, deferUnresolved } of passKinds(1, session.fresh)) {
+          for await (const step of stepsOf(input.org, kind)) {
+            this.checkDeadline();
+            const left = await session.importStep(step, deferUnresolved);
+            if (left.length) deferred[kind.field] = [...(deferred[kind.field] ?? []), ...left];
+          }
+        }
       } else {
-        await session.importStep({ kind: ORG_KIND, items: [head] });
-        session.fresh = session.createdOrg;
-      }
-      for (const { kind, deferUnresolved } of passKinds(1, session.fresh)) {
-        for await (const step of stepsOf(input.org, kind)) {
-          this.checkDeadline();
-          const left = await session.importStep(step, deferUnresolved);
-          if (left.length) deferred[kind.field] = [...(deferred[kind.field] ?? []), ...left];
+        session.fresh = this.freshOrgs.has(orgId);
+        const later = input.org;
+        for (const { kind } of passKinds(input.pass, session.fresh)) {
+          for await (const step of stepsOf(later.source, kind, later.deferred ? (later.deferred[kind.field] ?? []) : undefined)) {
+            this.checkDeadline();
+            await session.importStep(step);
+          }
         }
       }
-    } else {
-      session.fresh = this.freshOrgs.has(orgId);
-      const later = input.org;
-      for (const { kind } of passKinds(input.pass, session.fresh)) {
-        for await (const step of stepsOf(later.source, kind, later.deferred ? (later.deferred[kind.field] ?? []) : undefined)) {
-          this.checkDeadline();
-          await session.importStep(step);
-        }
-      }
+      await session.settle();
+    } catch (e) {
+      // An open bulk write (a COPY) must end before the transaction can roll back.
+      await session.abandon();
+      throw e;
     }
-    await session.settle();
     return { orgId, pass: input.pass, results: session.results, provides: session.refs.provided, fresh: session.fresh, deferred };
   }
 

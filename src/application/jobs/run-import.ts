@@ -7,7 +7,7 @@ import type { PassOutcome } from '../import/import-run.js';
 import { PackedResults } from '../import/packed-results.js';
 import { laterPassesOf, orgIdProblem, type Pass } from '../import/plan.js';
 import { passRefsFromJson, passRefsToJson } from '../import/references.js';
-import type { ImportFileCodec, ResourceTransactions, ResourceWriter } from '../ports.js';
+import type { ImportFileCodec, ResourceTransactions, ResourceWriter, StoredResource } from '../ports.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
 import { checkSource } from './source-check.js';
@@ -68,6 +68,22 @@ function watchWriter(writer: ResourceWriter, before: Map<string, string>, after:
     async replace(kind, org, row) {
       await writer.replace(kind, org, row);
       after.set(key(kind, row.item, org), digest(row.item));
+    },
+    async openBulk(kind, org) {
+      const bulk = await writer.openBulk(kind, org);
+      // Kept only once it closes: a refused bulk write stores none of its rows.
+      const held: StoredResource[] = [];
+      return {
+        add(rows) {
+          bulk.add(rows);
+          held.push(...rows);
+        },
+        async close() {
+          await bulk.close();
+          for (const r of held) after.set(key(kind, r.item, org), digest(r.item));
+        },
+        abort: () => bulk.abort(),
+      };
     },
     savepoint: (work) => writer.savepoint((w) => work(watchWriter(w, before, after))),
   };

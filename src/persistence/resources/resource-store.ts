@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import type { ResourceTransactions, ResourceWriter, StoredResource, UserSecrets } from '../../application/ports.js';
+import type { BulkWrite, ResourceTransactions, ResourceWriter, StoredResource, UserSecrets } from '../../application/ports.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { Ref, RefKind, ResourceType } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
-import { copyInto, copyLine } from './resource-copy.js';
+import { CopyBuffer, copyInto, copyLine, type OpenCopy, openCopy } from './resource-copy.js';
 import { createReader } from './resource-reader.js';
 import { q, query, recordType, rowOf, SECRET_KINDS, tableOf, whereSql } from './resource-sql.js';
 import { REF_TABLES, RESOURCE_TABLES, type RowContext } from './resource-tables.js';
@@ -120,28 +120,82 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
   }
 
   /**
-   * COPY of an org's new rows (resource-copy.ts), sealed as insertRows seals them, with users'
-   * secrets (password hashes, sealed OTP seeds) copied into user_secret after their users.
+   * COPY of an org's new rows (resource-copy.ts), sealed as insertRows seals them, in a savepoint
+   * held open until close(); users' secrets (password hashes, sealed OTP seeds) are copied into
+   * user_secret after their users, when the write closes.
    */
-  async function copyRows(kind: ResourceType, orgId: string, rows: readonly StoredResource[]) {
+  async function copyBulk(kind: ResourceType, orgId: string): Promise<BulkWrite> {
     const t = tableOf(kind);
     const ctx = await contextOf(orgId);
-    const secrets: string[] = [];
     const withSecrets = SECRET_KINDS.has(kind);
-    function* lines() {
-      for (const r of rows) {
-        const row = rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx);
-        if (withSecrets) secrets.push(copyLine([row.id, r.secrets?.passwordHash ?? null, sealed.sealOtp(r.secrets?.otpSecret ?? null)]));
-        yield copyLine(t.columns.map((c) => row[c.name]));
+    const secrets: string[] = [];
+    const columns = t.columns.map((c) => c.name);
+    let opened!: (copy: OpenCopy) => void;
+    let finish!: (how: 'close' | 'abort') => void;
+    const ready = new Promise<OpenCopy>((resolve) => {
+      opened = resolve;
+    });
+    const finishing = new Promise<'close' | 'abort'>((resolve) => {
+      finish = resolve;
+    });
+    const whole = em.transactional(async (inner) => {
+      const copy = await openCopy(inner as EntityManager, t.table, columns);
+      opened(copy);
+      if ((await finishing) === 'abort') {
+        await copy.abort();
+        throw new Error('bulk write abandoned');
       }
-    }
-    await copyInto(
-      em,
-      t.table,
-      t.columns.map((c) => c.name),
-      lines(),
-    );
-    if (withSecrets) await copyInto(em, 'user_secret', ['user_id', 'password_hash', 'otp_secret'], secrets);
+      await copy.end();
+      if (secrets.length) await copyInto(inner as EntityManager, 'user_secret', ['user_id', 'password_hash', 'otp_secret'], secrets);
+    });
+    whole.catch(() => {}); // observed by close() or abort()
+    const copy = await Promise.race([ready, whole.then(() => Promise.reject(new Error('bulk write ended before it opened')))]);
+    const buffer = new CopyBuffer(copy);
+    let count = 0;
+    return {
+      add(rows) {
+        count += rows.length;
+        for (const r of rows) {
+          const row = rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx);
+          if (withSecrets) secrets.push(copyLine([row.id, r.secrets?.passwordHash ?? null, sealed.sealOtp(r.secrets?.otpSecret ?? null)]));
+          buffer.add(copyLine(columns.map((c) => row[c])));
+        }
+        buffer.flush();
+      },
+      async close() {
+        finish('close');
+        await whole;
+        await written(kind, orgId, count);
+      },
+      async abort() {
+        finish('abort');
+        await whole.catch(() => {});
+      },
+    };
+  }
+
+  /** Where COPY is not available (PGlite: no COPY FROM STDIN), multi-row INSERTs at close, in a savepoint. */
+  function insertBulk(kind: ResourceType, orgId: string): BulkWrite {
+    const rows: StoredResource[] = [];
+    return {
+      add: (more) => {
+        rows.push(...more);
+      },
+      async close() {
+        await writer.savepoint(async (w) => {
+          for (let i = 0; i < rows.length; i += PLAIN_ROWS)
+            await w.insert(kind, orgId, rows.slice(i, i + PLAIN_ROWS), { detectConflicts: false });
+        });
+        forgetContextOn(kind, orgId); // the savepoint's writer moved the user names already
+      },
+      abort: async () => {},
+    };
+  }
+
+  /** After rows of `kind` are stored: a new domain policy moves the org's user names into its scope. */
+  async function written(kind: ResourceType, orgId: string, count: number) {
+    forgetContextOn(kind, orgId);
+    if (kind === 'domain_policy' && count > 0) await rescopeUsers(orgId);
   }
 
   const writer: ResourceWriter = {
@@ -188,15 +242,12 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
 
     async insert(kind, orgId, rows, options) {
       if (rows.length === 0) return { conflicts: [] };
-      let conflicts: number[] = [];
-      if (options?.bulk && bulkCopy) await copyRows(kind, orgId, rows);
-      else if (options?.bulk)
-        for (let i = 0; i < rows.length; i += PLAIN_ROWS) await insertRows(kind, orgId, rows.slice(i, i + PLAIN_ROWS), false);
-      else conflicts = await insertRows(kind, orgId, rows, options?.detectConflicts !== false);
-      forgetContextOn(kind, orgId);
-      if (kind === 'domain_policy' && conflicts.length < rows.length) await rescopeUsers(orgId);
+      const conflicts = await insertRows(kind, orgId, rows, options?.detectConflicts !== false);
+      await written(kind, orgId, rows.length - conflicts.length);
       return { conflicts };
     },
+
+    openBulk: async (kind, orgId) => (bulkCopy ? copyBulk(kind, orgId) : insertBulk(kind, orgId)),
 
     async replace(kind, orgId, row) {
       const t = tableOf(kind);
