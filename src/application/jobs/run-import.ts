@@ -135,10 +135,8 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
             results,
             state: { refs: passRefsToJson(outcome.provides), fresh: outcome.fresh, deferred: outcome.deferred },
           };
-          await deps.audit.append(
-            results.map((r) => auditEntry(run, r, before.get(`${r.type}:${r.id}`) ?? '', after.get(`${r.type}:${r.id}`))),
-            writer,
-          );
+          // Made as the store writes them (COPY on PostgreSQL): no array of a pass's events.
+          await deps.audit.append(auditEntries(run, results, before, after), writer);
           const meter = run.meter;
           planned(outcome);
           meter.step(pass, results, false);
@@ -193,6 +191,18 @@ function storedOutcome(stored: JobStep): PassOutcome {
     fresh: fresh === true,
     deferred: (deferred ?? {}) as Record<string, number[]>,
   };
+}
+
+function* auditEntries(
+  run: ImportJobRun,
+  results: Iterable<ItemResult>,
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): Generator<AuditEntry> {
+  for (const r of results) {
+    const key = `${r.type}:${r.id}`;
+    yield auditEntry(run, r, before.get(key) ?? '', after.get(key));
+  }
 }
 
 /** Created and updated resources have new content; the rest keep what was stored (if anything). */
