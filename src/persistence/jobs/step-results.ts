@@ -46,7 +46,7 @@ export function encodeResults(results: Iterable<ItemResult>): StoredResults {
 export function decodeResults(stored: unknown): ItemResult[] {
   if (Array.isArray(stored)) return stored as ItemResult[];
   const s = stored as Partial<StoredResults> | null;
-  if (!s || s.v !== 2 || !Array.isArray(s.parts)) {
+  if (s?.v !== 2 || !Array.isArray(s.parts)) {
     throw new Error('job_step.results: written by a newer idport version (unknown format); read it with that version');
   }
   const out: ItemResult[] = [];
