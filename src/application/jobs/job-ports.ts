@@ -155,8 +155,11 @@ export interface AuditFilter {
 
 /** The append-only audit trail. */
 export interface AuditStore {
-  /** In the transaction of the change it records (`writer`'s), or its own when none. */
-  append(entries: readonly AuditEntry[], writer?: ResourceWriter): Promise<void>;
+  /**
+   * In the transaction of the change it records (`writer`'s), or its own when none. Entries are
+   * read once, in order, as they are written: a generator need not hold them all.
+   */
+  append(entries: Iterable<AuditEntry>, writer?: ResourceWriter): Promise<void>;
   list(filter: AuditFilter): Promise<AuditRecord[]>;
   /** Removes events older than `before` (the retention setting); answers how many. */
   prune(before: Date): Promise<number>;

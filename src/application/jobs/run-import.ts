@@ -46,28 +46,44 @@ function asPassOutcome(value: unknown): PassOutcome {
 
 const digest = (item: JsonObject) => createHash('sha256').update(JSON.stringify(item)).digest('hex');
 
-/** Digests of each resource's stored content before and after this pass, by `type:id`. */
-function watchWriter(writer: ResourceWriter, before: Map<string, string>, after: Map<string, string>): ResourceWriter {
-  // Keyed as the report names resources: a kind's id may include the org it is written to.
-  const key = (kind: string, item: JsonObject, org: string) => `${kind}:${KINDS.get(kind)?.id(item, org) ?? ''}`;
+/** Digests by type, then id as the report names resources (a kind's id may include the org it is written to). */
+type Digests = Map<string, Map<string, string>>;
+
+function digestsOf(digests: Digests, kind: string): Map<string, string> {
+  let byId = digests.get(kind);
+  if (!byId) {
+    byId = new Map();
+    digests.set(kind, byId);
+  }
+  return byId;
+}
+
+/**
+ * Digests of each resource's stored content before and after this pass. One map per type keyed
+ * by id, not one `type:id` string per resource (a 1M-user import made and hashed 2M of them).
+ */
+function watchWriter(writer: ResourceWriter, before: Digests, after: Digests): ResourceWriter {
+  const idOf = (kind: string, item: JsonObject, org: string) => KINDS.get(kind)?.id(item, org) ?? '';
   const watched: ResourceWriter = {
     ...writer,
     async findExisting(kind, org, items) {
       const found = await writer.findExisting(kind, org, items);
-      for (const s of found) if (s.orgId === undefined || s.orgId === org) before.set(key(kind, s.item, org), digest(s.item));
+      const byId = found.length > 0 ? digestsOf(before, kind) : undefined;
+      for (const s of found) if (s.orgId === undefined || s.orgId === org) byId?.set(idOf(kind, s.item, org), digest(s.item));
       return found;
     },
     async insert(kind, org, rows, options) {
       const out = await writer.insert(kind, org, rows, options);
       const refused = new Set(out.conflicts);
+      const byId = digestsOf(after, kind);
       rows.forEach((r, i) => {
-        if (!refused.has(i)) after.set(key(kind, r.item, org), digest(r.item));
+        if (!refused.has(i)) byId.set(idOf(kind, r.item, org), digest(r.item));
       });
       return out;
     },
     async replace(kind, org, row) {
       await writer.replace(kind, org, row);
-      after.set(key(kind, row.item, org), digest(row.item));
+      digestsOf(after, kind).set(idOf(kind, row.item, org), digest(row.item));
     },
     async openBulk(kind, org) {
       const bulk = await writer.openBulk(kind, org);
@@ -138,8 +154,8 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
           return outcome as never;
         }
         const result = await deps.tx.write(signal, options, async (writer) => {
-          const before = new Map<string, string>();
-          const after = new Map<string, string>();
+          const before: Digests = new Map();
+          const after: Digests = new Map();
           const result = await work(watchWriter(writer, before, after));
           const outcome = asPassOutcome(result);
           const { orgId, pass } = outcome;
@@ -151,10 +167,8 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
             results,
             state: { refs: passRefsToJson(outcome.provides), fresh: outcome.fresh, deferred: outcome.deferred },
           };
-          await deps.audit.append(
-            results.map((r) => auditEntry(run, r, before.get(`${r.type}:${r.id}`) ?? '', after.get(`${r.type}:${r.id}`))),
-            writer,
-          );
+          // Made as the store writes them (COPY on PostgreSQL): no array of a pass's events.
+          await deps.audit.append(auditEntries(run, results, before, after), writer);
           const meter = run.meter;
           planned(outcome);
           meter.step(pass, results, false);
@@ -209,6 +223,10 @@ function storedOutcome(stored: JobStep): PassOutcome {
     fresh: fresh === true,
     deferred: (deferred ?? {}) as Record<string, number[]>,
   };
+}
+
+function* auditEntries(run: ImportJobRun, results: Iterable<ItemResult>, before: Digests, after: Digests): Generator<AuditEntry> {
+  for (const r of results) yield auditEntry(run, r, before.get(r.type)?.get(r.id) ?? '', after.get(r.type)?.get(r.id));
 }
 
 /** Created and updated resources have new content; the rest keep what was stored (if anything). */

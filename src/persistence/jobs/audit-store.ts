@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { AuditEntry, AuditRecord, AuditStore } from '../../application/jobs/job-ports.js';
 import type { Database } from '../orm.js';
+import { copyInto, copyLine } from '../resources/resource-copy.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
 
@@ -24,36 +25,58 @@ const COLUMNS = ['principal', 'job_id', 'source', 'kind', 'org_id', 'resource_id
 /** Rows per insert statement: one JSON parameter each, so a 100,000-user org is a few round trips. */
 const BATCH = 5000;
 
-/** Appends events in `em`'s transaction. */
-export async function appendAudit(em: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
-  const rows = entries.map((e) => ({
-    principal: e.principal,
-    job_id: e.jobId ?? '',
-    source: e.source ?? '',
-    kind: e.kind,
-    org_id: e.orgId ?? '',
-    resource_id: e.resourceId ?? '',
-    outcome: e.outcome,
-    digest_before: e.digestBefore ?? '',
-    digest_after: e.digestAfter ?? '',
-    detail: e.detail ?? '',
-  }));
-  for (let i = 0; i < rows.length; i += BATCH) {
+/** An entry's column values, in COLUMNS order. */
+const valuesOf = (e: AuditEntry) => [
+  e.principal,
+  e.jobId ?? '',
+  e.source ?? '',
+  e.kind,
+  e.orgId ?? '',
+  e.resourceId ?? '',
+  e.outcome,
+  e.digestBefore ?? '',
+  e.digestAfter ?? '',
+  e.detail ?? '',
+];
+
+/**
+ * Appends events in `em`'s transaction. On PostgreSQL with COPY FROM STDIN (one statement,
+ * lines made as the entries are read, so a pass's events are never held as one array or one
+ * JSON text); otherwise (PGlite has no COPY FROM STDIN) in INSERTs of BATCH rows.
+ */
+export async function appendAudit(em: EntityManager, entries: Iterable<AuditEntry>, bulkCopy = false): Promise<void> {
+  if (bulkCopy) {
+    await copyInto(em, 'audit_event', COLUMNS, linesOf(entries));
+    return;
+  }
+  let rows: Record<string, string>[] = [];
+  const flush = async () => {
     await query(
       em,
       `insert into audit_event (${COLUMNS.join(', ')})
        select ${COLUMNS.join(', ')} from json_to_recordset($1::json) as r(${COLUMNS.map((c) => `${c} text`).join(', ')})`,
-      [JSON.stringify(rows.slice(i, i + BATCH))],
+      [JSON.stringify(rows)],
     );
+    rows = [];
+  };
+  for (const e of entries) {
+    const values = valuesOf(e);
+    rows.push(Object.fromEntries(COLUMNS.map((c, i) => [c, values[i] as string])));
+    if (rows.length >= BATCH) await flush();
   }
+  if (rows.length > 0) await flush();
+}
+
+function* linesOf(entries: Iterable<AuditEntry>): Generator<string> {
+  for (const e of entries) yield copyLine(valuesOf(e));
 }
 
 /** The append-only audit trail (the table's trigger refuses UPDATE and DELETE; see the migration). */
 export function createAuditStore(db: Database): AuditStore {
   return {
     async append(entries, writer) {
-      if (entries.length === 0) return;
-      if (writer) await appendAudit(transactionOf(writer), entries);
+      if (Array.isArray(entries) && entries.length === 0) return;
+      if (writer) await appendAudit(transactionOf(writer), entries, db.kind === 'postgres');
       else await db.em().transactional((em) => appendAudit(em as unknown as EntityManager, entries));
     },
 

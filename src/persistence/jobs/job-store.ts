@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import type { ItemResult } from '../../application/import/import-report.js';
 import {
   CheckpointRefused,
   type JobProgress,
@@ -16,6 +15,7 @@ import type { Database } from '../orm.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
+import { decodeResults, encodeResults } from './step-results.js';
 
 /*
  * Why a job table of our own and not pg-boss or graphile-worker (issue 11 asks for a library
@@ -103,7 +103,7 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
       step.step,
       step.pass,
       step.orgId,
-      JSON.stringify(step.results),
+      JSON.stringify(encodeResults(step.results)),
       JSON.stringify(step.state),
     ]);
   }
@@ -215,11 +215,11 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     },
 
     async steps(id, fromStep, limit) {
-      const rows = await run<{ step: number; pass: number; org_id: string; results: ItemResult[]; state: JsonObject }>(
+      const rows = await run<{ step: number; pass: number; org_id: string; results: unknown; state: JsonObject }>(
         'select step, pass, org_id, results, state from job_step where job_id = $1 and step >= $2 order by step limit $3',
         [id, fromStep, limit],
       );
-      return rows.map((r) => ({ step: r.step, pass: r.pass, orgId: r.org_id, results: r.results, state: r.state }));
+      return rows.map((r) => ({ step: r.step, pass: r.pass, orgId: r.org_id, results: decodeResults(r.results), state: r.state }));
     },
 
     async countByState() {

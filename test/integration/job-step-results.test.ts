@@ -1,0 +1,100 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import type { ItemResult } from '../../src/application/import/import-report.js';
+import type { AuditEntry, JobStore } from '../../src/application/jobs/job-ports.js';
+import { emptyProgress } from '../../src/application/jobs/job-progress.js';
+import { createAuditStore } from '../../src/persistence/jobs/audit-store.js';
+import { createJobStore } from '../../src/persistence/jobs/job-store.js';
+import { type Database, openDatabase } from '../../src/persistence/orm.js';
+import { query } from '../../src/persistence/resources/resource-sql.js';
+import { createResourceTransactions } from '../../src/persistence/resources/resource-store.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testSecretsAtRest } from '../support/secrets.js';
+
+// A step's report rows and a pass's audit events as the job store and audit trail keep them
+// (grouped rows in job_step.results; COPY into audit_event on PostgreSQL, INSERTs on PGlite):
+// what goes in comes back, in order, for an org of more than 5,000 resources.
+const backends: [string, () => Promise<TestDatabase>][] = [
+  ['PGlite', async () => ({ config: { kind: 'pglite', dataDir: 'memory://' }, drop: async () => {} })],
+];
+if (process.env.DATABASE_URL) backends.push(['PostgreSQL', () => createTestDatabase()]);
+
+/** 6,000 created users of one org, failures and skips with messages between, then another org's rows. */
+function results(): ItemResult[] {
+  const out: ItemResult[] = [{ orgId: 'o1', type: 'org', id: 'o1', outcome: 'created', item: {} }];
+  for (let i = 0; i < 6000; i++) {
+    out.push({ orgId: 'o1', type: 'human_user', id: `u${i}`, outcome: 'created', item: { userName: `user ${i}` } });
+    if (i === 2500) out.push({ orgId: 'o1', type: 'human_user', id: 'bad', outcome: 'failed', message: 'tab\there,\nnewline', item: {} });
+    if (i === 4000)
+      out.push({ orgId: 'o1', type: 'user_grant', id: 'g', outcome: 'skipped', message: 'no such project', item: { userId: 'u1' } });
+  }
+  out.push({ orgId: 'o2', type: 'project', id: 'p1', outcome: 'unchanged', item: {} });
+  out.push({ orgId: 'o2', type: 'project', id: 'p2', outcome: 'updated', item: {} });
+  return out;
+}
+
+describe.each(backends)('job step results and audit events on %s', (_name, create) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let jobs: JobStore;
+  const sql = (text: string, params: unknown[] = []) => db.em().transactional((em) => query(em as unknown as EntityManager, text, params));
+
+  beforeAll(async () => {
+    testDb = await create();
+    db = await openDatabase(testDb.config);
+    jobs = createJobStore(db, testSecretsAtRest());
+  });
+  afterAll(async () => {
+    await db.close();
+    await testDb.drop();
+  });
+
+  test('a step round-trips its rows (failures with their messages) and its audit events, written in its transaction', async () => {
+    await jobs.create({
+      id: 'j-rt',
+      kind: 'import',
+      principal: 'p',
+      source: 'inline',
+      target: 'database',
+      request: {},
+      progress: emptyProgress(),
+    });
+    await jobs.claim('a', 60_000, () => null);
+    const rows = results();
+    const audit = createAuditStore(db);
+    const entries = function* (): Generator<AuditEntry> {
+      for (const r of rows) {
+        yield {
+          principal: 'p',
+          jobId: 'j-rt',
+          source: 'inline',
+          kind: r.type,
+          orgId: r.orgId,
+          resourceId: r.id,
+          outcome: r.outcome,
+          digestAfter: 'd',
+          detail: r.message ?? '',
+        };
+      }
+    };
+    const tx = createResourceTransactions(db, testSecretsAtRest());
+    await tx.write(AbortSignal.timeout(30_000), { rollback: false }, async (w) => {
+      await audit.append(entries(), w);
+      await jobs.checkpoint(w, 'j-rt', 'a', { step: 0, pass: 1, orgId: 'o1', results: rows, state: { refs: [] } }, emptyProgress());
+    });
+    const [step] = await jobs.steps('j-rt', 0, 10);
+    expect(step?.results).toEqual(rows);
+    const events = await audit.list({ jobId: 'j-rt', limit: 10_000 });
+    expect(events.map((e) => [e.kind, e.orgId, e.resourceId, e.outcome, e.detail])).toEqual(
+      rows.map((r) => [r.type, r.orgId, r.id, r.outcome, r.message ?? '']),
+    );
+  });
+
+  test('a step stored as a plain array of rows (before grouping) is read as it was', async () => {
+    const old: ItemResult[] = [{ orgId: 'o9', type: 'org', id: 'o9', outcome: 'created', item: {} }];
+    await sql("insert into job_step (job_id, step, pass, org_id, results, state) values ('j-rt', 1, 1, 'o9', $1::jsonb, '{}'::jsonb)", [
+      JSON.stringify(old),
+    ]);
+    const [step] = await jobs.steps('j-rt', 1, 1);
+    expect(step?.results).toEqual(old);
+  });
+});
