@@ -96,7 +96,8 @@ function watchWriter(writer: ResourceWriter, before: Digests, after: Digests): R
         },
         async close() {
           await bulk.close();
-          for (const r of held) after.set(key(kind, r.item, org), digest(r.item));
+          const byId = digestsOf(after, kind);
+          for (const r of held) byId.set(idOf(kind, r.item, org), digest(r.item));
         },
         abort: () => bulk.abort(),
       };
