@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import { type JsonObject, stringAt } from '../../domain/json.js';
-import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
 import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
 import type { ItemResult } from '../import/import-report.js';
 import type { PassOutcome } from '../import/import-run.js';
 import { PackedResults } from '../import/packed-results.js';
 import { laterPassesOf, orgIdProblem, type Pass } from '../import/plan.js';
 import { passRefsFromJson, passRefsToJson } from '../import/references.js';
-import type { ImportFileCodec, ResourceTransactions, ResourceWriter, StoredResource } from '../ports.js';
+import type { ImportFileCodec, ResourceTransactions } from '../ports.js';
+import { type Digests, watchWriter } from './job-digests.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
 import { checkSource } from './source-check.js';
@@ -26,8 +25,6 @@ import { checkSource } from './source-check.js';
  * pass commits) from those no pass holds (unreadable orgs).
  */
 
-const KINDS = new Map<string, ResourceKind>([ORG_KIND, ...RESOURCE_KINDS].map((k) => [k.type, k]));
-
 function asPassOutcome(value: unknown): PassOutcome {
   const o = value as Partial<PassOutcome> | undefined;
   if (
@@ -42,69 +39,6 @@ function asPassOutcome(value: unknown): PassOutcome {
     throw new Error('run-import: the importer no longer returns an org pass outcome; re-wire jobs to its report sink');
   }
   return o as PassOutcome;
-}
-
-const digest = (item: JsonObject) => createHash('sha256').update(JSON.stringify(item)).digest('hex');
-
-/** Digests by type, then id as the report names resources (a kind's id may include the org it is written to). */
-type Digests = Map<string, Map<string, string>>;
-
-function digestsOf(digests: Digests, kind: string): Map<string, string> {
-  let byId = digests.get(kind);
-  if (!byId) {
-    byId = new Map();
-    digests.set(kind, byId);
-  }
-  return byId;
-}
-
-/**
- * Digests of each resource's stored content before and after this pass. One map per type keyed
- * by id, not one `type:id` string per resource (a 1M-user import made and hashed 2M of them).
- */
-function watchWriter(writer: ResourceWriter, before: Digests, after: Digests): ResourceWriter {
-  const idOf = (kind: string, item: JsonObject, org: string) => KINDS.get(kind)?.id(item, org) ?? '';
-  const watched: ResourceWriter = {
-    ...writer,
-    async findExisting(kind, org, items) {
-      const found = await writer.findExisting(kind, org, items);
-      const byId = found.length > 0 ? digestsOf(before, kind) : undefined;
-      for (const s of found) if (s.orgId === undefined || s.orgId === org) byId?.set(idOf(kind, s.item, org), digest(s.item));
-      return found;
-    },
-    async insert(kind, org, rows, options) {
-      const out = await writer.insert(kind, org, rows, options);
-      const refused = new Set(out.conflicts);
-      const byId = digestsOf(after, kind);
-      rows.forEach((r, i) => {
-        if (!refused.has(i)) byId.set(idOf(kind, r.item, org), digest(r.item));
-      });
-      return out;
-    },
-    async replace(kind, org, row) {
-      await writer.replace(kind, org, row);
-      digestsOf(after, kind).set(idOf(kind, row.item, org), digest(row.item));
-    },
-    async openBulk(kind, org) {
-      const bulk = await writer.openBulk(kind, org);
-      // Kept only once it closes: a refused bulk write stores none of its rows.
-      const held: StoredResource[] = [];
-      return {
-        add(rows) {
-          bulk.add(rows);
-          held.push(...rows);
-        },
-        async close() {
-          await bulk.close();
-          const byId = digestsOf(after, kind);
-          for (const r of held) byId.set(idOf(kind, r.item, org), digest(r.item));
-        },
-        abort: () => bulk.abort(),
-      };
-    },
-    savepoint: (work) => writer.savepoint((w) => work(watchWriter(w, before, after))),
-  };
-  return watched;
 }
 
 export interface ImportJobRun {

@@ -6,7 +6,7 @@ import type { Ref, RefKind, ResourceType } from '../../domain/resources/kinds.js
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
-import { CopyBuffer, copyInto, copyLine, type OpenCopy, openCopy } from './resource-copy.js';
+import { openCopyBulk } from './resource-bulk.js';
 import { createReader } from './resource-reader.js';
 import { q, query, recordType, rowOf, SECRET_KINDS, tableOf, whereSql } from './resource-sql.js';
 import { REF_TABLES, RESOURCE_TABLES, type RowContext } from './resource-tables.js';
@@ -119,61 +119,6 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
     return rows.map((_r, i) => i).filter((i) => !ok.has(i));
   }
 
-  /**
-   * COPY of an org's new rows (resource-copy.ts), sealed as insertRows seals them, in a savepoint
-   * held open until close(); users' secrets (password hashes, sealed OTP seeds) are copied into
-   * user_secret after their users, when the write closes.
-   */
-  async function copyBulk(kind: ResourceType, orgId: string): Promise<BulkWrite> {
-    const t = tableOf(kind);
-    const ctx = await contextOf(orgId);
-    const withSecrets = SECRET_KINDS.has(kind);
-    const secrets: string[] = [];
-    const columns = t.columns.map((c) => c.name);
-    let opened!: (copy: OpenCopy) => void;
-    let finish!: (how: 'close' | 'abort') => void;
-    const ready = new Promise<OpenCopy>((resolve) => {
-      opened = resolve;
-    });
-    const finishing = new Promise<'close' | 'abort'>((resolve) => {
-      finish = resolve;
-    });
-    const whole = em.transactional(async (inner) => {
-      const copy = await openCopy(inner as EntityManager, t.table, columns);
-      opened(copy);
-      if ((await finishing) === 'abort') {
-        await copy.abort();
-        throw new Error('bulk write abandoned');
-      }
-      await copy.end();
-      if (secrets.length) await copyInto(inner as EntityManager, 'user_secret', ['user_id', 'password_hash', 'otp_secret'], secrets);
-    });
-    whole.catch(() => {}); // observed by close() or abort()
-    const copy = await Promise.race([ready, whole.then(() => Promise.reject(new Error('bulk write ended before it opened')))]);
-    const buffer = new CopyBuffer(copy);
-    let count = 0;
-    return {
-      add(rows) {
-        count += rows.length;
-        for (const r of rows) {
-          const row = rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx);
-          if (withSecrets) secrets.push(copyLine([row.id, r.secrets?.passwordHash ?? null, sealed.sealOtp(r.secrets?.otpSecret ?? null)]));
-          buffer.add(copyLine(columns.map((c) => row[c])));
-        }
-        buffer.flush();
-      },
-      async close() {
-        finish('close');
-        await whole;
-        await written(kind, orgId, count);
-      },
-      async abort() {
-        finish('abort');
-        await whole.catch(() => {});
-      },
-    };
-  }
-
   /** Where COPY is not available (PGlite: no COPY FROM STDIN), multi-row INSERTs at close, in a savepoint. */
   function insertBulk(kind: ResourceType, orgId: string): BulkWrite {
     const rows: StoredResource[] = [];
@@ -247,7 +192,10 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
       return { conflicts };
     },
 
-    openBulk: async (kind, orgId) => (bulkCopy ? copyBulk(kind, orgId) : insertBulk(kind, orgId)),
+    openBulk: async (kind, orgId) =>
+      bulkCopy
+        ? openCopyBulk(em, sealed, { kind, orgId, ctx: await contextOf(orgId) }, () => written(kind, orgId, 1))
+        : insertBulk(kind, orgId),
 
     async replace(kind, orgId, row) {
       const t = tableOf(kind);
