@@ -31,6 +31,14 @@ function add(tally: Tally, kind: string, rows: readonly StoredResource[]) {
   tally.set(kind, t);
 }
 
+/** Adds what a savepoint or bulk write counted to the tally around it, once it is kept. */
+function mergeInto(tally: Tally, inner: Tally) {
+  for (const [kind, t] of inner) {
+    const outer = tally.get(kind) ?? { rows: 0, bytes: 0 };
+    tally.set(kind, { rows: outer.rows + t.rows, bytes: outer.bytes + t.bytes });
+  }
+}
+
 function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
   return {
     // Keeps what the store attaches to its writers (the transaction handle, see resource-store.ts).
@@ -64,10 +72,7 @@ function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
         },
         async close() {
           await bulk.close();
-          for (const [k, t] of held) {
-            const outer = tally.get(k) ?? { rows: 0, bytes: 0 };
-            tally.set(k, { rows: outer.rows + t.rows, bytes: outer.bytes + t.bytes });
-          }
+          mergeInto(tally, held);
         },
         abort: () => bulk.abort(),
       };
@@ -76,10 +81,7 @@ function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
       // A savepoint that fails is rolled back: its rows join the tally only if it succeeds.
       const inner: Tally = new Map();
       const result = await writer.savepoint((w) => work(counting(w, inner)));
-      for (const [kind, t] of inner) {
-        const outer = tally.get(kind) ?? { rows: 0, bytes: 0 };
-        tally.set(kind, { rows: outer.rows + t.rows, bytes: outer.bytes + t.bytes });
-      }
+      mergeInto(tally, inner);
       return result;
     },
   };

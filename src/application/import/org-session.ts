@@ -52,7 +52,7 @@ export class OrgSession {
   private readonly seen = new Map<ResourceKind, Set<string>>();
   /** The bulk write left open while the next batches are read and prepared (see importStep), with the candidates it holds. */
   private open: { kind: ResourceKind; write: BulkWrite; held: Candidate[] } | undefined;
-  /** The writer for lookups: each waits for the running write first. */
+  /** The writer for lookups: each closes the open bulk write first. */
   private readonly lookups: Pick<ResourceWriter, 'existingRefs'> = {
     existingRefs: async (refs) => {
       await this.settle();

@@ -8,14 +8,14 @@ import type { RowContext } from './resource-tables.js';
 
 /**
  * COPY of an org's new rows (resource-copy.ts), sealed as the writer's inserts seal them, in a
- * savepoint held open until close(); `stored` runs once they are in. Users' secrets (password
+ * savepoint held open until close(); `stored` runs once they are in, with their count. Users' secrets (password
  * hashes, sealed OTP seeds) are copied into user_secret after their users, when the write closes.
  */
 export async function openCopyBulk(
   em: EntityManager,
   sealed: SecretsAtRest,
   target: { kind: ResourceType; orgId: string; ctx: RowContext },
-  stored: () => Promise<void>,
+  stored: (count: number) => Promise<void>,
 ): Promise<BulkWrite> {
   const { kind, orgId, ctx } = target;
   const t = tableOf(kind);
@@ -57,7 +57,7 @@ export async function openCopyBulk(
     async close() {
       finish('close');
       await whole;
-      if (count > 0) await stored();
+      await stored(count);
     },
     async abort() {
       finish('abort');

@@ -194,7 +194,7 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
 
     openBulk: async (kind, orgId) =>
       bulkCopy
-        ? openCopyBulk(em, sealed, { kind, orgId, ctx: await contextOf(orgId) }, () => written(kind, orgId, 1))
+        ? openCopyBulk(em, sealed, { kind, orgId, ctx: await contextOf(orgId) }, (count) => written(kind, orgId, count))
         : insertBulk(kind, orgId),
 
     async replace(kind, orgId, row) {
