@@ -61,14 +61,19 @@ export function pickPaths(obj: JsonObject, paths: readonly string[]): JsonObject
   const out: JsonObject = {};
   for (const path of paths) {
     const value = valueAt(obj, path);
-    if (value === undefined) continue;
-    const parts = path.split('.');
-    let target = out;
-    for (const part of parts.slice(0, -1)) {
-      target[part] ??= {};
-      target = target[part] as JsonObject;
-    }
-    target[parts[parts.length - 1] as string] = value;
+    if (value !== undefined) setPath(out, path, value);
   }
   return out;
+}
+
+/** Sets `value` at a dotted path, making the objects on the way. */
+export function setPath(obj: JsonObject, path: string, value: Json): void {
+  const parts = partsOf(path);
+  let target = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i] as string;
+    target[part] ??= {};
+    target = target[part] as JsonObject;
+  }
+  target[parts[parts.length - 1] as string] = value;
 }

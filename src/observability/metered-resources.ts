@@ -63,16 +63,15 @@ function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
     },
     async openBulk(kind, orgId) {
       const bulk = await writer.openBulk(kind, orgId);
-      // Counted when it closes: a refused bulk write keeps none of its rows.
-      const held: Tally = new Map();
+      // Counted when it closes (a refused bulk write keeps none of its rows), as the store
+      // measured them: it encodes each item anyway, and encoding it again here cost 2 % of a
+      // 200,000-user import's CPU (issue 10).
       return {
-        add(rows) {
-          bulk.add(rows);
-          add(held, kind, rows);
-        },
+        add: (rows) => bulk.add(rows),
         async close() {
-          await bulk.close();
-          mergeInto(tally, held);
+          const written = await bulk.close();
+          mergeInto(tally, new Map([[kind, written]]));
+          return written;
         },
         abort: () => bulk.abort(),
       };

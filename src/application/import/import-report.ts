@@ -32,6 +32,12 @@ export interface ImportReport {
   parts(): Iterable<ReportPart>;
 }
 
+/** Outcomes in order, packed (packed-results.ts): each one expanded, or the packed parts as they are. */
+export interface PackedOutcomes extends Iterable<ItemResult> {
+  readonly counts: Readonly<Record<Outcome, number>>;
+  parts(): Iterable<ReportPart>;
+}
+
 /** A failure, a skip, or a success kept whole (one with a message); or a run of packed successes. */
 export type ReportPart = { whole: ItemResult } | { run: ReportRun };
 
@@ -54,7 +60,7 @@ export interface ReportRow {
   item(): JsonObject;
 }
 
-export const isSuccess = (r: ItemResult) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';
+export const isSuccess = (r: { outcome: Outcome }) => r.outcome === 'created' || r.outcome === 'unchanged' || r.outcome === 'updated';
 
 /**
  * What committed so far, counted as outcomes go to the sink: small enough for a deadline
@@ -72,6 +78,17 @@ export class ImportTally {
     }
     this.committed++;
     this.committedByType[r.type] = (this.committedByType[r.type] ?? 0) + 1;
+  }
+
+  /** A pass's outcomes, counted by their packed runs. */
+  countAll(results: PackedOutcomes): void {
+    for (const part of results.parts()) {
+      if ('whole' in part) this.count(part.whole);
+      else if (isSuccess(part.run)) {
+        this.committed += part.run.count;
+        this.committedByType[part.run.type] = (this.committedByType[part.run.type] ?? 0) + part.run.count;
+      } else this.failed += part.run.count;
+    }
   }
 
   /** The counts a deadline error carries. */

@@ -191,7 +191,9 @@ export class ImportRun {
   /** A pass's transaction is done: its outcomes go to the sink, and what it made present to later passes. */
   private commit(outcome: PassOutcome): PassOutcome {
     if (outcome.fresh) this.freshOrgs.add(outcome.orgId);
-    for (const r of outcome.results) this.report(r);
+    this.tally.countAll(outcome.results);
+    if (this.sink.addAll) this.sink.addAll(outcome.results);
+    else for (const r of outcome.results) this.sink.add(r);
     this.known.merge(outcome.provides);
     return outcome;
   }

@@ -1,5 +1,5 @@
 import { isDomainError } from '../../domain/errors.js';
-import { type JsonObject, pickPaths } from '../../domain/json.js';
+import type { JsonObject } from '../../domain/json.js';
 import type { ResourceKind } from '../../domain/resources/kinds.js';
 import type { BulkWrite, PasswordHasher, ResourceWriter, StoredResource } from '../ports.js';
 import { type BatchContext, CHUNK, insertAll, replaceAll, type WriteOutcomes } from './batch-write.js';
@@ -90,8 +90,9 @@ export class OrgSession {
     message?: string,
     present = false,
   ) {
-    // Only the naming fields are kept: a million-user report must not hold every user.
-    const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: pickPaths(c.item, kind.summary) };
+    // The results keep only the naming fields (a million-user report must not hold every user),
+    // and read them from the whole item: no summary object is made for a packed success.
+    const result: ItemResult = { orgId: this.orgId, type: kind.type, id: c.id, outcome, item: c.item };
     if (message !== undefined) result.message = message;
     this.results.add(result);
     if (kind.type === 'org' && outcome === 'created') this.createdOrg = true;

@@ -1,7 +1,15 @@
-import { type Json, type JsonObject, valueAt } from '../../domain/json.js';
+import { type Json, type JsonObject, pickPaths, setPath, valueAt } from '../../domain/json.js';
 import { KIND_BY_TYPE, type ResourceKind, type ResourceType } from '../../domain/resources/kinds.js';
 import { ByteLog, type LogPosition, type LogReader } from './byte-log.js';
-import { type ItemResult, isSuccess, type Outcome, type ReportPart, type ReportRow, type ReportRun } from './import-report.js';
+import {
+  type ItemResult,
+  isSuccess,
+  type Outcome,
+  type PackedOutcomes,
+  type ReportPart,
+  type ReportRow,
+  type ReportRun,
+} from './import-report.js';
 
 /** Consecutive successes of one org, kind and outcome, as records in the log from `start` on. */
 class Run implements ReportRun {
@@ -51,27 +59,32 @@ const summaryOf = (kind: ResourceKind | undefined) => kind?.summary ?? [];
  * strings), failures and skips kept whole with their messages. Read back as ItemResults one at
  * a time (the iterator), or without an object per resource (parts).
  */
-export class PackedResults implements Iterable<ItemResult> {
-  private readonly entries: (Run | ItemResult)[] = [];
+export class PackedResults implements PackedOutcomes {
+  private readonly entries: ReportPart[] = [];
   private readonly log = new ByteLog();
   private open: Run | undefined;
   /** The open run's field values of its last record, for FIELD_AS_BEFORE. */
   private before: (Json | undefined)[] = [];
   readonly counts: Record<Outcome, number> = { created: 0, unchanged: 0, updated: 0, skipped: 0, failed: 0 };
 
+  /**
+   * `r.item` may hold more than the kind's summary fields (the session passes the whole item, so
+   * a packed success is read without an object of its own): only those fields are kept.
+   */
   add(r: ItemResult): void {
     this.counts[r.outcome]++;
     const kind = KIND_BY_TYPE.get(r.type);
-    const values = summaryOf(kind).map((path) => valueAt(r.item, path));
+    const summary = summaryOf(kind);
+    const values = summary.map((path) => valueAt(r.item, path));
     if (!isSuccess(r) || r.message !== undefined || !encodable(r.orgId) || !encodable(r.id) || !values.every(encodableValue)) {
-      this.entries.push(r);
+      this.entries.push({ whole: { ...r, item: pickPaths(r.item, summary) } });
       this.open = undefined;
       return;
     }
     let run = this.open;
     if (!run || run.orgId !== r.orgId || run.type !== r.type || run.outcome !== r.outcome) {
       run = new Run(r.orgId, r.type, r.outcome, kind, this.log, this.log.position());
-      this.entries.push(run);
+      this.entries.push({ run });
       this.open = run;
       this.before = [];
     }
@@ -82,10 +95,12 @@ export class PackedResults implements Iterable<ItemResult> {
       this.log.byte(ID_STRING);
       this.log.string(r.id);
     }
-    values.forEach((value, j) => {
-      this.field(value, derived ? undefined : r.id, this.before[j]);
+    const id = derived ? undefined : r.id;
+    for (let j = 0; j < values.length; j++) {
+      const value = values[j];
+      this.field(value, id, this.before[j]);
       this.before[j] = value;
-    });
+    }
   }
 
   private field(value: Json | undefined, id: string | undefined, before: Json | undefined): void {
@@ -101,19 +116,30 @@ export class PackedResults implements Iterable<ItemResult> {
     }
   }
 
+  /**
+   * Another's outcomes after these, as they are packed (its runs keep reading its log). Nothing
+   * is added to it afterwards: it is done, like a committed pass.
+   */
+  addAll(other: PackedOutcomes): void {
+    for (const part of other.parts()) this.entries.push(part);
+    for (const outcome of Object.keys(this.counts) as Outcome[]) this.counts[outcome] += other.counts[outcome];
+    this.open = undefined;
+  }
+
   /** Every outcome in order: runs of packed successes, the rest whole. */
-  *parts(): Generator<ReportPart> {
-    for (const entry of this.entries) yield entry instanceof Run ? { run: entry } : { whole: entry };
+  parts(): Iterable<ReportPart> {
+    return this.entries;
   }
 
   *[Symbol.iterator](): Generator<ItemResult> {
     for (const entry of this.entries) {
-      if (!(entry instanceof Run)) {
-        yield entry;
+      if ('whole' in entry) {
+        yield entry.whole;
         continue;
       }
-      for (const row of entry.rows()) {
-        yield { orgId: entry.orgId, type: entry.type, id: row.id(), outcome: entry.outcome, item: row.item() };
+      const run = entry.run;
+      for (const row of run.rows()) {
+        yield { orgId: run.orgId, type: run.type, id: row.id(), outcome: run.outcome, item: row.item() };
       }
     }
   }
@@ -130,6 +156,8 @@ class RunCursor implements ReportRow {
   private readonly paths: readonly string[];
   private readonly values: (Json | undefined)[];
   private explicitId: string | undefined;
+  /** The current record's item, once built (id() of a derived id needs it, and so may the caller). */
+  private built: JsonObject | undefined;
 
   constructor(
     private readonly run: Run,
@@ -141,6 +169,7 @@ class RunCursor implements ReportRow {
   }
 
   next(): void {
+    this.built = undefined;
     this.explicitId = this.reader.byte() === ID_STRING ? this.reader.string() : undefined;
     for (let j = 0; j < this.values.length; j++) {
       const tag = this.reader.byte();
@@ -163,21 +192,13 @@ class RunCursor implements ReportRow {
 
   /** The item the session recorded: its summary paths, nested as pickPaths nests them. */
   item(): JsonObject {
+    if (this.built) return this.built;
     const item: JsonObject = {};
-    this.paths.forEach((path, j) => {
+    for (let j = 0; j < this.paths.length; j++) {
       const value = this.values[j];
-      if (value !== undefined) setPath(item, path, value);
-    });
+      if (value !== undefined) setPath(item, this.paths[j] as string, value);
+    }
+    this.built = item;
     return item;
   }
-}
-
-function setPath(obj: JsonObject, path: string, value: Json): void {
-  const parts = path.split('.');
-  let target = obj;
-  for (const part of parts.slice(0, -1)) {
-    target[part] ??= {};
-    target = target[part] as JsonObject;
-  }
-  target[parts[parts.length - 1] as string] = value;
 }

@@ -10,6 +10,7 @@ export function createReportCollector(): ImportReportSink & { report(dryRun: boo
   const packed = new PackedResults();
   return {
     add: (result) => packed.add(result),
+    addAll: (results) => packed.addAll(results),
     report: (dryRun) => ({
       dryRun,
       counts: packed.counts,

@@ -58,9 +58,10 @@ export function watchWriter(writer: ResourceWriter, before: Digests, after: Dige
           held.push(...rows);
         },
         async close() {
-          await bulk.close();
+          const written = await bulk.close();
           const byId = digestsOf(after, kind);
           for (const r of held) byId.set(idOf(kind, r.item, org), digest(r.item));
+          return written;
         },
         abort: () => bulk.abort(),
       };

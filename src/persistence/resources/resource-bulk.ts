@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { BulkWrite } from '../../application/ports.js';
 import type { ResourceType } from '../../domain/resources/kinds.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
-import { CopyBuffer, copyInto, copyLine, type OpenCopy, openCopy } from './resource-copy.js';
-import { rowOf, SECRET_KINDS, tableOf } from './resource-sql.js';
+import { CopyBuffer, copyInto, copyLine, copyLineOf, type OpenCopy, openCopy } from './resource-copy.js';
+import { SECRET_KINDS, tableOf } from './resource-sql.js';
 import type { RowContext } from './resource-tables.js';
 
 /**
@@ -20,6 +20,7 @@ export async function openCopyBulk(
   const { kind, orgId, ctx } = target;
   const t = tableOf(kind);
   const withSecrets = SECRET_KINDS.has(kind);
+  const idColumn = t.columns.find((c) => c.name === 'id');
   const secrets: string[] = [];
   const columns = t.columns.map((c) => c.name);
   let opened!: (copy: OpenCopy) => void;
@@ -43,21 +44,30 @@ export async function openCopyBulk(
   whole.catch(() => {}); // observed by close() or abort()
   const copy = await Promise.race([ready, whole.then(() => Promise.reject(new Error('bulk write ended before it opened')))]);
   const buffer = new CopyBuffer(copy);
-  let count = 0;
+  const written = { rows: 0, bytes: 0 };
   return {
     add(rows) {
-      count += rows.length;
+      written.rows += rows.length;
       for (const r of rows) {
-        const row = rowOf(t, sealed.sealItem(kind, r.item), orgId, ctx);
-        if (withSecrets) secrets.push(copyLine([row.id, r.secrets?.passwordHash ?? null, sealed.sealOtp(r.secrets?.otpSecret ?? null)]));
-        buffer.add(copyLine(columns.map((c) => row[c])));
+        const item = sealed.sealItem(kind, r.item);
+        // The payload's JSON is made once, for the row and for the byte count (of the open item,
+        // which is the same text unless a field was sealed).
+        const json = JSON.stringify(item);
+        written.bytes += Buffer.byteLength(item === r.item ? json : JSON.stringify(r.item));
+        const line = copyLineOf(t, item, json, orgId, ctx);
+        if (withSecrets) {
+          const id = idColumn?.value(item, orgId, ctx);
+          secrets.push(copyLine([id, r.secrets?.passwordHash ?? null, sealed.sealOtp(r.secrets?.otpSecret ?? null)]));
+        }
+        buffer.add(line);
       }
       buffer.flush();
     },
     async close() {
       finish('close');
       await whole;
-      await stored(count);
+      await stored(written.rows);
+      return { ...written };
     },
     async abort() {
       finish('abort');

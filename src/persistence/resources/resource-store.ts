@@ -132,6 +132,7 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
             await w.insert(kind, orgId, rows.slice(i, i + PLAIN_ROWS), { detectConflicts: false });
         });
         forgetContextOn(kind, orgId); // the savepoint's writer moved the user names already
+        return { rows: rows.length, bytes: rows.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r.item)), 0) };
       },
       abort: async () => {},
     };
