@@ -1,15 +1,7 @@
 import { deadlineExceeded, invalidArgument } from '../../domain/errors.js';
 import type { BlobStorage, BlobTarget, ResourceTransactions } from '../ports.js';
 import { createChannel } from './channel.js';
-import {
-  type ExportPart,
-  type ExportSelection,
-  exportDeadline,
-  exportFrames,
-  exportParts,
-  frameText,
-  selectOrgs,
-} from './export-parts.js';
+import { type ExportPart, type ExportSelection, exportDeadline, exportFrames, exportParts, frameText, selectOrgs } from './export-parts.js';
 import { createUtf8Chunks } from './utf8-chunks.js';
 
 export interface ExportCommand extends ExportSelection {
