@@ -1,7 +1,8 @@
 import { deadlineExceeded, invalidArgument } from '../../domain/errors.js';
 import type { BlobStorage, BlobTarget, ResourceTransactions } from '../ports.js';
 import { createChannel } from './channel.js';
-import { type ExportPart, type ExportSelection, exportDeadline, exportJson, exportParts, selectOrgs } from './export-parts.js';
+import { type ExportPart, type ExportSelection, exportDeadline, exportFrames, exportParts, frameText, selectOrgs } from './export-parts.js';
+import { createUtf8Chunks } from './utf8-chunks.js';
 
 export interface ExportCommand extends ExportSelection {
   /** Return the JSON to the caller. */
@@ -16,9 +17,8 @@ export interface ExportResult {
   orgCount: number;
 }
 
-const encoder = new TextEncoder();
 /** Bytes per chunk handed to sinks: large enough for few syscalls, small enough for flat memory. */
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_BYTES = 256 * 1024;
 /** Resources read per batch. */
 const BATCH = 1000;
 
@@ -44,25 +44,21 @@ export function createExporter(deps: { tx: ResourceTransactions; blobs: BlobStor
         const sinkFailure = Promise.all(sinks.map((s) => s.done)).then(() => new Promise<never>(() => {}));
         sinkFailure.catch(() => {});
         const response: string[] = [];
-        let pending: string[] = [];
-        let size = 0;
-        const flush = async () => {
-          const text = pending.join('');
-          pending = [];
-          size = 0;
-          if (cmd.toResponse) response.push(text);
-          if (sinks.length && text) {
-            const bytes = encoder.encode(text);
+        const chunks = createUtf8Chunks(FLUSH_BYTES);
+        const send = async () => {
+          for (const bytes of chunks.ready.splice(0)) {
             await Promise.race([Promise.all(sinks.map((s) => s.channel.push(bytes))), sinkFailure]);
           }
         };
         try {
-          for await (const text of exportJson(exportParts(reader, orgIds, cmd, BATCH))) {
-            pending.push(text);
-            size += text.length;
-            if (size >= FLUSH_CHARS) await flush();
+          for await (const frame of exportFrames(exportParts(reader, orgIds, cmd, BATCH))) {
+            if (cmd.toResponse) response.push(frameText(frame));
+            if (sinks.length === 0) continue;
+            chunks.add(frame);
+            if (chunks.ready.length) await send();
           }
-          await flush();
+          chunks.end();
+          await send();
           for (const s of sinks) s.channel.close();
         } catch (e) {
           for (const s of sinks) s.channel.close(e);

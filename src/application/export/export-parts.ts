@@ -67,33 +67,51 @@ export async function* exportParts(
 }
 
 /**
- * ExportDataResponse JSON text for a sequence of parts, as protojson would write it: DataOrg
- * fields by number, empty lists left out, orgState always written (a set enum is written; it
- * also marks the file as admin-shaped for importers that get it as data_orgsv1).
+ * A piece of ExportDataResponse JSON: `text`, then `items` (when given) joined by commas. A
+ * batch stays a list of the items' own texts, so a writer can encode them one by one instead of
+ * first joining a batch into one large string (issue 10: each joined batch, half a megabyte, was
+ * a V8 large object that survived a scavenge and filled old space until a full collection).
  */
-export async function* exportJson(parts: AsyncIterable<ExportPart>): AsyncGenerator<string> {
-  yield '{"orgs":[';
+export interface ExportFrame {
+  text: string;
+  items?: readonly string[];
+}
+
+/**
+ * ExportDataResponse JSON for a sequence of parts, as protojson would write it: DataOrg fields
+ * by number, empty lists left out, orgState always written (a set enum is written; it also
+ * marks the file as admin-shaped for importers that get it as data_orgsv1).
+ */
+export async function* exportFrames(parts: AsyncIterable<ExportPart>): AsyncGenerator<ExportFrame> {
+  yield { text: '{"orgs":[' };
   let orgs = 0;
   let openList: string | undefined;
   for await (const part of parts) {
     if (part.type === 'org') {
-      yield `${orgs++ ? ',' : ''}{"orgId":${JSON.stringify(part.orgId)},"org":${JSON.stringify(part.head.org ?? {})}`;
+      yield { text: `${orgs++ ? ',' : ''}{"orgId":${JSON.stringify(part.orgId)},"org":${JSON.stringify(part.head.org ?? {})}` };
     } else if (part.type === 'items') {
       const { kind, items } = part;
       if (!kind.repeated) {
-        for (const item of items) yield `,${JSON.stringify(kind.field)}:${item}`;
+        for (const item of items) yield { text: `,${JSON.stringify(kind.field)}:${item}` };
         continue;
       }
       const continuing = openList === kind.field;
-      if (openList && !continuing) yield ']';
-      const body = items.join(',');
-      yield continuing ? `,${body}` : `,${JSON.stringify(kind.field)}:[${body}`;
+      if (openList && !continuing) yield { text: ']' };
+      yield { text: continuing ? ',' : `,${JSON.stringify(kind.field)}:[`, items };
       openList = kind.field;
     } else {
-      if (openList) yield ']';
+      if (openList) yield { text: ']' };
       openList = undefined;
-      yield `,"orgState":${JSON.stringify(part.head.orgState ?? 'ORG_STATE_ACTIVE')}}`;
+      yield { text: `,"orgState":${JSON.stringify(part.head.orgState ?? 'ORG_STATE_ACTIVE')}}` };
     }
   }
-  yield ']}';
+  yield { text: ']}' };
+}
+
+/** A frame as one JSON text. */
+export const frameText = (frame: ExportFrame) => (frame.items ? frame.text + frame.items.join(',') : frame.text);
+
+/** ExportDataResponse JSON text for a sequence of parts, a frame at a time (exportFrames). */
+export async function* exportJson(parts: AsyncIterable<ExportPart>): AsyncGenerator<string> {
+  for await (const frame of exportFrames(parts)) yield frameText(frame);
 }

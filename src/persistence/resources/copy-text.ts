@@ -23,6 +23,14 @@ export function fromCopyText(field: string): string | null {
 export const copyFields = (line: string): (string | null)[] => line.split('\t').map(fromCopyText);
 
 /**
+ * Bytes decoded at a time. The lines are slices of the decoded text and keep it alive while
+ * an export batch holds them; text over V8's regular object size (128 KiB) is a large object,
+ * which a scavenge promotes to old space at once (issue 10), and a slow consumer gets COPY
+ * output in chunks of several hundred KiB.
+ */
+const PIECE_BYTES = 64 * 1024;
+
+/**
  * Cuts COPY TO output, which arrives in chunks that need not end at a row (nor at a UTF-8
  * character: StringDecoder keeps a split character's first bytes for the next chunk), into
  * whole lines.
@@ -30,11 +38,19 @@ export const copyFields = (line: string): (string | null)[] => line.split('\t').
 export function createCopyLineSplitter() {
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  const cut = (piece: Buffer) => {
+    const lines = (rest + decoder.write(piece)).split('\n');
+    rest = lines.pop() ?? '';
+    return lines;
+  };
   return {
     /** The lines `chunk` completes, without their newlines. */
     push(chunk: Buffer): string[] {
-      const lines = (rest + decoder.write(chunk)).split('\n');
-      rest = lines.pop() ?? '';
+      if (chunk.length <= PIECE_BYTES) return cut(chunk);
+      const lines: string[] = [];
+      for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
+        for (const line of cut(chunk.subarray(at, at + PIECE_BYTES))) lines.push(line);
+      }
       return lines;
     },
     /** At the end of the output: a partial last row means the stream was cut. */

@@ -47,6 +47,18 @@ describe('createCopyLineSplitter', () => {
     expect(lines.map(copyFields)[0]).toEqual(['{"a": "Zoë 😀"}', null]);
   });
 
+  test('a chunk of several hundred KiB (a slow consumer) gives the same lines, characters cut inside it included', () => {
+    // Rows of odd length with 4-byte characters, so the 64 KiB decoding pieces end inside
+    // characters and inside rows.
+    const many = Array.from({ length: 6000 }, (_v, i) => copyLine([`{"n": ${i}, "s": "${'😀'.repeat(i % 13)}ë"}`, i % 2 ? 'h' : null]));
+    const big = Buffer.from(many.map((r) => `${r}\n`).join(''), 'utf8');
+    expect(big.length).toBeGreaterThan(3 * 64 * 1024);
+    const splitter = createCopyLineSplitter();
+    const lines = [...splitter.push(big.subarray(0, 100_001)), ...splitter.push(big.subarray(100_001))];
+    splitter.end();
+    expect(lines).toEqual(many);
+  });
+
   test('output that stops inside a row is an error, not a short row', () => {
     const splitter = createCopyLineSplitter();
     expect(splitter.push(Buffer.from('{"a": 1}\n{"b"'))).toEqual(['{"a": 1}']);
