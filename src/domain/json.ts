@@ -43,6 +43,9 @@ export function stringsAt(obj: JsonObject, path: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/** The UTF-8 size of a value's JSON text: the byte count /metrics reports per resource kind. */
+export const jsonBytes = (value: Json): number => Buffer.byteLength(JSON.stringify(value));
+
 /** JSON text with object keys sorted: equal values give equal strings, whatever the key order. */
 export function canonicalJson(value: Json | undefined): string {
   if (value === undefined) return 'null';

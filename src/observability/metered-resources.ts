@@ -1,4 +1,5 @@
 import type { ResourceReader, ResourceTransactions, ResourceWriter, StoredResource } from '../application/ports.js';
+import { jsonBytes } from '../domain/json.js';
 import type { TransferMeter } from './metrics.js';
 
 /**
@@ -22,21 +23,26 @@ export function meterResources(inner: ResourceTransactions, meter: TransferMeter
 
 type Tally = Map<string, { rows: number; bytes: number }>;
 
-function add(tally: Tally, kind: string, rows: readonly StoredResource[]) {
-  const t = tally.get(kind) ?? { rows: 0, bytes: 0 };
-  for (const row of rows) {
-    t.rows += 1;
-    t.bytes += Buffer.byteLength(JSON.stringify(row.item));
-  }
-  tally.set(kind, t);
+function addCount(tally: Tally, kind: string, rows: number, bytes: number) {
+  const t = tally.get(kind);
+  if (t) {
+    t.rows += rows;
+    t.bytes += bytes;
+  } else tally.set(kind, { rows, bytes });
 }
 
-/** Adds what a savepoint or bulk write counted to the tally around it, once it is kept. */
+function add(tally: Tally, kind: string, rows: readonly StoredResource[]) {
+  addCount(
+    tally,
+    kind,
+    rows.length,
+    rows.reduce((n, r) => n + jsonBytes(r.item), 0),
+  );
+}
+
+/** Adds what a savepoint counted to the tally around it, once it is kept. */
 function mergeInto(tally: Tally, inner: Tally) {
-  for (const [kind, t] of inner) {
-    const outer = tally.get(kind) ?? { rows: 0, bytes: 0 };
-    tally.set(kind, { rows: outer.rows + t.rows, bytes: outer.bytes + t.bytes });
-  }
+  for (const [kind, t] of inner) addCount(tally, kind, t.rows, t.bytes);
 }
 
 function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
@@ -70,7 +76,7 @@ function counting(writer: ResourceWriter, tally: Tally): ResourceWriter {
         add: (rows) => bulk.add(rows),
         async close() {
           const written = await bulk.close();
-          mergeInto(tally, new Map([[kind, written]]));
+          addCount(tally, kind, written.rows, written.bytes);
           return written;
         },
         abort: () => bulk.abort(),

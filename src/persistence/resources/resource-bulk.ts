@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { BulkWrite } from '../../application/ports.js';
+import { jsonBytes } from '../../domain/json.js';
 import type { ResourceType } from '../../domain/resources/kinds.js';
 import type { SecretsAtRest } from '../secrets/at-rest.js';
 import { CopyBuffer, copyInto, copyLine, copyLineOf, type OpenCopy, openCopy } from './resource-copy.js';
@@ -53,7 +54,7 @@ export async function openCopyBulk(
         // The payload's JSON is made once, for the row and for the byte count (of the open item,
         // which is the same text unless a field was sealed).
         const json = JSON.stringify(item);
-        written.bytes += Buffer.byteLength(item === r.item ? json : JSON.stringify(r.item));
+        written.bytes += item === r.item ? Buffer.byteLength(json) : jsonBytes(r.item);
         const line = copyLineOf(t, item, json, orgId, ctx);
         if (withSecrets) {
           const id = idColumn?.value(item, orgId, ctx);

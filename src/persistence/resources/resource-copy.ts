@@ -46,7 +46,7 @@ export function copyLineOf(t: ResourceTable, item: JsonObject, json: string, org
   let line = '';
   for (let i = 0; i < t.columns.length; i++) {
     const c = t.columns[i] as ResourceTable['columns'][number];
-    const value = c.name === 'payload' ? copyJson(json) : copyValue(c.value(item, orgId, ctx));
+    const value = c.isPayload ? copyJson(json) : copyValue(c.value(item, orgId, ctx));
     line += i === 0 ? value : `\t${value}`;
   }
   return line;

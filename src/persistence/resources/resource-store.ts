@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { BulkWrite, ResourceTransactions, ResourceWriter, StoredResource, UserSecrets } from '../../application/ports.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import type { JsonObject } from '../../domain/json.js';
+import { type JsonObject, jsonBytes } from '../../domain/json.js';
 import type { Ref, RefKind, ResourceType } from '../../domain/resources/kinds.js';
 import { userNameScope } from '../../domain/user-name-scope.js';
 import type { Database } from '../orm.js';
@@ -132,7 +132,7 @@ function createWriter(em: EntityManager, sealed: SecretsAtRest, bulkCopy: boolea
             await w.insert(kind, orgId, rows.slice(i, i + PLAIN_ROWS), { detectConflicts: false });
         });
         forgetContextOn(kind, orgId); // the savepoint's writer moved the user names already
-        return { rows: rows.length, bytes: rows.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r.item)), 0) };
+        return { rows: rows.length, bytes: rows.reduce((n, r) => n + jsonBytes(r.item), 0) };
       },
       abort: async () => {},
     };

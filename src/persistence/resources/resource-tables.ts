@@ -11,6 +11,8 @@ type Column = {
   name: string;
   type: 'text' | 'boolean' | 'json';
   value(item: JsonObject, orgId: string, ctx: RowContext): unknown;
+  /** The column that stores the whole item: writers that already hold its JSON text use that. */
+  isPayload?: true;
 };
 
 /** How one resource kind is stored: a table, its key, the columns derived from the item. */
@@ -27,7 +29,7 @@ export interface ResourceTable {
 
 const text = (name: string, path: string): Column => ({ name, type: 'text', value: (i) => stringAt(i, path) });
 const orgId: Column = { name: 'org_id', type: 'text', value: (_i, org) => org };
-const payload: Column = { name: 'payload', type: 'json', value: (i) => i };
+const payload: Column = { name: 'payload', type: 'json', value: (i) => i, isPayload: true };
 
 function table(name: string, key: string[], columns: Column[], where: Record<string, string> = {}): ResourceTable {
   return { table: name, key, where, orgColumn: 'org_id', columns: [...columns, payload] };
