@@ -12,7 +12,12 @@ const PHONE_MIN_DIGITS = 7;
 const PHONE_MAX_DIGITS = 15;
 const PHONE_MAX_CHARS = 32;
 
-const octets = (text: string) => new TextEncoder().encode(text).length;
+// Buffer.byteLength counts UTF-8 octets without encoding; a TextEncoder per call (three to five
+// per address) was most of validateEmail's time in a 200,000-user import's CPU profile (issue 10).
+const octets = (text: string) => Buffer.byteLength(text, 'utf8');
+const SPACE_OR_CONTROL = /[\s\p{Cc}]/u;
+
+const emailProblem = (problem: string) => invalidArgument('USER-email-invalid', `email address ${problem}`);
 
 /**
  * Checks an e-mail address pragmatically rather than by RFC 5322 grammar (which allows quoted
@@ -22,19 +27,19 @@ const octets = (text: string) => new TextEncoder().encode(text).length;
  * Throws InvalidArgument `USER-email-invalid`.
  */
 export function validateEmail(email: string): string {
-  const fail = (problem: string) => invalidArgument('USER-email-invalid', `email address ${problem}`);
-  if (email.length === 0) throw fail('is empty');
-  if (octets(email) > EMAIL_MAX_OCTETS) throw fail(`is longer than ${EMAIL_MAX_OCTETS} bytes`);
-  if (/[\s\p{Cc}]/u.test(email)) throw fail('must not contain spaces or control characters');
-  const parts = email.split('@');
-  if (parts.length !== 2) throw fail('must contain exactly one @');
-  const [local = '', domain = ''] = parts;
-  if (local.length === 0) throw fail('has an empty local part');
-  if (octets(local) > LOCAL_MAX_OCTETS) throw fail(`local part is longer than ${LOCAL_MAX_OCTETS} bytes`);
-  const labels = domain.split('.');
-  if (labels.length < 2) throw fail('domain must contain a dot');
-  if (!labels.every((label) => DOMAIN_LABEL.test(label) && octets(label) <= LABEL_MAX_OCTETS)) {
-    throw fail('domain must be dot-separated labels of letters, digits and inner hyphens');
+  if (email.length === 0) throw emailProblem('is empty');
+  if (octets(email) > EMAIL_MAX_OCTETS) throw emailProblem(`is longer than ${EMAIL_MAX_OCTETS} bytes`);
+  if (SPACE_OR_CONTROL.test(email)) throw emailProblem('must not contain spaces or control characters');
+  const at = email.indexOf('@');
+  if (at < 0 || email.indexOf('@', at + 1) >= 0) throw emailProblem('must contain exactly one @');
+  if (at === 0) throw emailProblem('has an empty local part');
+  if (octets(email.slice(0, at)) > LOCAL_MAX_OCTETS) throw emailProblem(`local part is longer than ${LOCAL_MAX_OCTETS} bytes`);
+  const labels = email.slice(at + 1).split('.');
+  if (labels.length < 2) throw emailProblem('domain must contain a dot');
+  for (const label of labels) {
+    if (!DOMAIN_LABEL.test(label) || octets(label) > LABEL_MAX_OCTETS) {
+      throw emailProblem('domain must be dot-separated labels of letters, digits and inner hyphens');
+    }
   }
   return email;
 }
