@@ -180,6 +180,7 @@ export class ImportRun {
         }
       }
       await session.settle();
+      for (const [field, more] of session.lateDeferred) deferred[field] = [...(deferred[field] ?? []), ...more].sort((a, b) => a - b);
     } catch (e) {
       // An open bulk write (a COPY) must end before the transaction can roll back.
       await session.abandon();

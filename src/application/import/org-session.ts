@@ -1,21 +1,16 @@
 import { isDomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { ResourceKind } from '../../domain/resources/kinds.js';
-import type { BulkWrite, PasswordHasher, ResourceWriter, StoredResource } from '../ports.js';
+import type { PasswordHasher, ResourceWriter, StoredResource } from '../ports.js';
 import { type BatchContext, CHUNK, insertAll, replaceAll, type WriteOutcomes } from './batch-write.js';
-import { type Candidate, errorText, hashPasswords, prepareAll, type Reject, sameAs, storedOf } from './candidates.js';
+import { BulkPipeline } from './bulk-pipeline.js';
+import { type Candidate, errorText, hashPasswords, prepareAll, type Reject, sameAs } from './candidates.js';
 import { type ConflictPolicy, decide, type StoredState } from './decide.js';
 import type { ItemResult } from './import-report.js';
 import { nameless, positionName } from './item-names.js';
 import { PackedResults } from './packed-results.js';
 import type { Step } from './plan.js';
 import { type ImportRefs, KnownRefs, referenceProblems, refKey } from './references.js';
-
-/**
- * Rows one bulk write takes before it is closed and another opened: its candidates are held
- * until it closes, to be reported, or inserted again in batches if it is refused.
- */
-const SEGMENT_ROWS = 10_000;
 
 /**
  * Items a fresh org's batch prepares and sends at a time, about 2 ms of work: each batch's rows
@@ -50,8 +45,10 @@ export class OrgSession {
   fresh = false;
   /** Ids met so far per kind: a second one is a duplicate in whichever batch it comes. */
   private readonly seen = new Map<ResourceKind, Set<string>>();
-  /** The bulk write left open while the next batches are read and prepared (see importStep), with the candidates it holds. */
-  private open: { kind: ResourceKind; write: BulkWrite; held: Candidate[] } | undefined;
+  /** A fresh org's bulk writes, the next rows prepared while the last one closes. */
+  private readonly bulk: BulkPipeline;
+  /** List indexes deferred to a later pass after their step ended (bulk-pipeline.ts recheck), by DataOrg field. */
+  readonly lateDeferred = new Map<string, number[]>();
   /** The writer for lookups: each closes the open bulk write first. */
   private readonly lookups: Pick<ResourceWriter, 'existingRefs'> = {
     existingRefs: async (refs) => {
@@ -67,6 +64,14 @@ export class OrgSession {
     known: ImportRefs,
   ) {
     this.refs = new KnownRefs(known, orgId);
+    this.bulk = new BulkPipeline({
+      openBulk: (kind) => this.writer.openBulk(kind.type, this.orgId),
+      provisional: (kind, c) => this.refs.provide(kind, c.prepared.item, this.orgId, undefined),
+      stored: (kind, c) => this.results.add({ orgId: this.orgId, type: kind.type, id: c.id, outcome: 'created', item: c.prepared.item }),
+      retry: (kind, held) => insertAll(this.batchContext(), kind, held, this.outcomes(kind)),
+      recheck: (kind, candidates, deferring) => this.recheck(kind, candidates, deferring),
+      signal: ctx.signal,
+    });
   }
 
   /** Whether this org was imported before in this run or is in the database. */
@@ -108,15 +113,15 @@ export class OrgSession {
    * idport and the database work at the same time instead of taking turns. (A bulk write per
    * batch, left running while the next was prepared, still took turns: its rows were encoded
    * only once the next batch was ready, and a 200,000-user import waited 11.6 of its 18.5 s on
-   * writes; issue 10.) Every other database call, and a batch of another kind, closes the open
-   * write first; the pass calls settle() before it commits.
+   * writes; issue 10.) A batch of another kind, or a full write, starts the open write's close
+   * and is prepared while it closes (bulk-pipeline.ts); every other database call waits for the
+   * writes to close first, and the pass calls settle() before it commits.
    *
    * With `deferUnresolved`, an item that refers to anything not present yet (not known to this
    * import as present, nor in the database) is neither written nor reported: its index in its
    * list is returned, for a later pass to import.
    */
   async importStep({ kind, items, first = 0, failed = [] }: Step, deferUnresolved = false): Promise<number[]> {
-    if (this.open && this.open.kind !== kind) await this.settle();
     for (const f of failed) {
       // An item the source could not decode: named by what of it can be read, else by its place.
       const id = kind.id(f.item, this.orgId);
@@ -133,45 +138,33 @@ export class OrgSession {
     return deferred;
   }
 
-  /**
-   * Closes the open bulk write, if any, and reports what it held. If the database refused any
-   * of it, nothing of it was kept, and its candidates go in again in batches that name each
-   * culprit (a fault fails those too, and is thrown here).
-   */
-  async settle(): Promise<void> {
-    const open = this.open;
-    this.open = undefined;
-    if (!open) return;
-    const outcomes = this.outcomes(open.kind);
-    try {
-      await open.write.close();
-    } catch (e) {
-      if (this.ctx.signal.aborted) throw e;
-      await insertAll(this.batchContext(), open.kind, open.held, outcomes);
-      return;
-    }
-    for (const c of open.held) outcomes.written(c, 'created');
+  /** Sends and closes the bulk writes (bulk-pipeline.ts): before any other statement, and before the pass commits. */
+  settle(): Promise<void> {
+    return this.bulk.settle();
   }
 
   /** Drops the open bulk write, for a pass that is failing: its transaction can then roll back. */
-  async abandon(): Promise<void> {
-    const open = this.open;
-    this.open = undefined;
-    await open?.write.abort();
+  abandon(): Promise<void> {
+    return this.bulk.abandon();
   }
 
-  /** Adds a fresh org's new candidates to the open bulk write of their kind (opening one if needed). */
-  private async hold(kind: ResourceKind, candidates: readonly Candidate[]): Promise<void> {
-    if (candidates.length === 0) return;
-    if (this.open && this.open.kind !== kind) await this.settle();
-    this.open ??= { kind, write: await this.writer.openBulk(kind.type, this.orgId), held: [] };
-    this.open.write.add(candidates.map(storedOf));
-    this.open.held.push(...candidates);
-    if (this.open.held.length >= SEGMENT_ROWS) await this.settle();
-    // One event-loop turn: the socket takes only part of what was just sent, and the rest goes
-    // out only when the loop gets a turn, so without it the database starves while the next
-    // batch is prepared.
-    else await new Promise<void>((resolve) => setImmediate(resolve));
+  /**
+   * Candidates prepared behind a refused bulk write, checked again now that its rows are
+   * reported: those whose references it failed to keep are reported (or deferred) as if they
+   * had been checked after it, and their provisional presence is withdrawn.
+   */
+  private async recheck(kind: ResourceKind, candidates: Candidate[], deferring: boolean): Promise<Candidate[]> {
+    const items = candidates.map((c) => c.prepared.item);
+    const problems = await referenceProblems(kind, items, this.orgId, this.refs, this.writer);
+    if (problems.size === 0) return candidates;
+    return candidates.filter((c, i) => {
+      const problem = problems.get(i);
+      if (!problem) return true;
+      this.refs.withdraw(kind, c.prepared.item, this.orgId);
+      if (!deferring) this.record(kind, { id: c.id, item: c.original }, problem.outcome, problem.message);
+      else this.lateDeferred.set(kind.field, [...(this.lateDeferred.get(kind.field) ?? []), c.index]);
+      return false;
+    });
   }
 
   private batchContext(): BatchContext {
@@ -226,7 +219,7 @@ export class OrgSession {
     const toInsert = unhashable.size ? inserts.filter((c) => !unhashable.has(c)) : inserts;
     const toReplace = unhashable.size ? replaces.filter((c) => !unhashable.has(c)) : replaces;
     // Nothing is stored in a fresh org, so nothing is replaced there: all of it goes in bulk.
-    if (this.fresh && toReplace.length === 0) return this.hold(kind, toInsert);
+    if (this.fresh && toReplace.length === 0) return this.bulk.hold(kind, toInsert, deferred !== undefined);
     await this.settle();
     const outcomes = this.outcomes(kind);
     await insertAll(this.batchContext(), kind, toInsert, outcomes);

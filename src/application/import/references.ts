@@ -131,6 +131,11 @@ export class KnownRefs {
       entryOf(this.provided.states, ref.kind, () => new Map<string, string | undefined>()).set(ref.id, why);
     }
   }
+
+  /** Forgets what `item` was provisionally said to provide: it is left for a later pass. */
+  withdraw(kind: ResourceKind, item: JsonObject, orgId: string): void {
+    for (const ref of kind.provides?.(item, orgId) ?? []) this.provided.states.get(ref.kind)?.delete(ref.id);
+  }
 }
 
 /** Why a candidate cannot be written because of what it refers to. */
