@@ -1,6 +1,6 @@
 import { create, type DescMessage, fromJson, type JsonObject, type Message, toJsonString } from '@bufbuild/protobuf';
 import { ImportDataResponseSchema as DetailedSchema, Outcome } from '../../../gen/idport/v1/migration_pb.js';
-import { ExportDataResponseSchema, ImportDataRequestSchema } from '../../../gen/zitadel/admin_pb.js';
+import { ExportDataResponseSchema, ImportDataRequestSchema, ImportDataResponseSchema } from '../../../gen/zitadel/admin_pb.js';
 import { AddPersonalAccessTokenRequestSchema } from '../../../gen/zitadel/management_pb.js';
 import { protoJsonPieces, utf8Chunks } from '../../../src/transport/codec/proto-json-stream.js';
 import { seededOrgs } from '../../fixtures/data-orgs.js';
@@ -56,4 +56,12 @@ test('utf8Chunks joins pieces into Buffers of at most the size, never splitting 
   for (const chunk of chunks) expect(chunk.length <= 16 || chunk.toString('utf8') === 'x'.repeat(40)).toBe(true);
   expect(chunks.map((c) => c.toString('utf8'))).toEqual(['{"é":"😀😀"', ',', 'x'.repeat(40), '"tail"}']);
   expect([...utf8Chunks([], 16)]).toEqual([]);
+});
+
+test('messages of strings only (written without reflection) leave out empty fields as toJsonString does', () => {
+  const response = create(ImportDataResponseSchema, {
+    errors: [{}, { type: 'user_grant' }, { id: 'x', message: '' }],
+    success: { orgs: [{ orgId: 'o1', userGrants: [{}, { userId: 'u1' }, { projectId: 'p', userId: '' }], humanUserIds: ['', 'u2'] }, {}] },
+  });
+  expect(streamed(ImportDataResponseSchema, response)).toBe(toJsonString(ImportDataResponseSchema, response));
 });
