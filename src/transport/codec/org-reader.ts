@@ -120,13 +120,19 @@ async function* readItems(index: FileIndex, file: RandomAccessFile, span: Indexe
     while (last + 1 < end && index.itemStart(last + 1) + index.itemLength(last + 1) - start <= READ_WINDOW) last++;
     const raw = await file.read(start, index.itemStart(last) + index.itemLength(last) - start);
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const parsed = parseWindow(bytes, last - row + 1);
-    for (let i = 0; row <= last; row++, position++, i++) {
+    let parsed: unknown[] | undefined;
+    let group = row;
+    for (; row <= last; row++, position++) {
+      if (row === group + (parsed?.length ?? 0)) {
+        group = row;
+        parsed = parseGroup(index, bytes, start, row, last);
+      }
       const length = index.itemLength(row);
-      if (parsed) addItem(desc, parsed[i] as JsonValue, batch);
+      if (parsed) addItem(desc, parsed[row - group] as JsonValue, batch);
       else {
         const from = index.itemStart(row) - start;
         addItem(desc, JSON.parse(bytes.toString('utf8', from, from + length)) as JsonValue, batch);
+        group = row + 1;
       }
       batchBytes += length;
       if (batch.items.length + batch.failed.length >= BATCH_ITEMS || batchBytes >= BATCH_BYTES) {
@@ -140,16 +146,27 @@ async function* readItems(index: FileIndex, file: RandomAccessFile, span: Indexe
 }
 
 /**
- * A window's items in one JSON.parse: between two items of a list there are only a comma and
- * whitespace (the file index checked the grammar), so the window is an array's inside. One parse
- * of the window instead of a string and a parse per item took a fifth off decoding in a
- * 200,000-user import's CPU profile (issue 10). Undefined if it is not (an item is not JSON):
- * the items are then parsed one by one, as the index delimits them.
+ * Bytes of items parsed at a time: their text stays under V8's large-object size (128 KiB), so
+ * it is young-generation garbage, as the export's chunks are (application/export/utf8-chunks.ts).
+ * Against parsing the whole 1 MiB window at once, peak RSS and time were the same within the
+ * noise (4 interleaved 200,000-user runs, load about 2).
  */
-function parseWindow(bytes: Buffer, count: number): unknown[] | undefined {
+const GROUP_BYTES = 32 * 1024;
+
+/**
+ * Items from `row` on, up to `last` and about GROUP_BYTES, in one JSON.parse: between two items
+ * of a list there are only a comma and whitespace (the file index checked the grammar), so
+ * their span is an array's inside. One parse of many items instead of a string and a parse per
+ * item took a fifth off decoding in a 200,000-user import's CPU profile (issue 10). Undefined if
+ * they are not (an item is not JSON): they are then parsed one by one, as the index delimits them.
+ */
+function parseGroup(index: FileIndex, bytes: Buffer, start: number, row: number, last: number): unknown[] | undefined {
+  const from = index.itemStart(row) - start;
+  let end = row;
+  while (end < last && index.itemStart(end + 1) + index.itemLength(end + 1) - start - from <= GROUP_BYTES) end++;
   try {
-    const items = JSON.parse(`[${bytes.toString('utf8')}]`) as unknown;
-    return Array.isArray(items) && items.length === count ? items : undefined;
+    const items = JSON.parse(`[${bytes.toString('utf8', from, index.itemStart(end) + index.itemLength(end) - start)}]`) as unknown;
+    return Array.isArray(items) && items.length === end - row + 1 ? items : undefined;
   } catch {
     return undefined;
   }
