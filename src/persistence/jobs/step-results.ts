@@ -7,9 +7,9 @@ import type { ResourceType } from '../../domain/resources/kinds.js';
  * How a step's report rows are kept in job_step.results. An org of 100,000 users is 300,000
  * rows. A pass's packed outcomes (packed-results.ts) are kept as they are packed (v3): each run
  * of successes as its org, type, outcome, count and its records' bytes in base64, failures and
- * skips whole; so a checkpoint makes no object or string per resource, and the database parses
- * one string per run (an array of 50,000 ids and items per org was a third of an import job's
- * extra time; issue 11). Rows given one by one (the tail of unreadable orgs) keep the v2 form:
+ * skips whole; so a checkpoint makes no object or string per resource, and the database reads
+ * one string per run, into a json column (Migration20261203140000), where an array of an id and
+ * an item per resource was made, sent and parsed into jsonb at every checkpoint (issue 11). Rows given one by one (the tail of unreadable orgs) keep the v2 form:
  * consecutive rows of one org, type and outcome without a message are one group holding their
  * ids and items side by side, the rest whole. Steps written before either (a plain array of
  * rows) are read as they are.
