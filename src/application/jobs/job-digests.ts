@@ -55,11 +55,12 @@ export function watchWriter(writer: ResourceWriter, before: Digests, after: Dige
       // Digested as they are added, from the JSON text the store writes (made once, here), and
       // kept only once it closes: a refused bulk write stores none of its rows.
       const pending = new Map<string, string>();
+      const id = KINDS.get(kind)?.id;
       return {
         add(rows) {
           const withJson: StoredResource[] = rows.map((r) => {
             const json = r.json ?? JSON.stringify(r.item);
-            pending.set(idOf(kind, r.item, org), digestOf(json));
+            pending.set(id?.(r.item, org) ?? '', digestOf(json));
             return { ...r, json };
           });
           bulk.add(withJson);

@@ -68,20 +68,21 @@ export async function appendAudit(em: EntityManager, entries: Iterable<AuditEntr
 }
 
 /**
- * COPY lines in COLUMNS order, made without an array per event. The principal, job and source
- * are the same for a whole pass: escaped once while they stay the same.
+ * COPY lines in COLUMNS order, made without an array per event. The principal, job, source,
+ * kind and org repeat for a whole run of a pass's events: escaped once while they stay the same.
  */
 function* linesOf(entries: Iterable<AuditEntry>): Generator<string> {
   let head = '';
-  let key: [string, string, string] | undefined;
+  let key: string[] = [];
   for (const e of entries) {
     const jobId = e.jobId ?? '';
     const source = e.source ?? '';
-    if (!key || key[0] !== e.principal || key[1] !== jobId || key[2] !== source) {
-      key = [e.principal, jobId, source];
+    const orgId = e.orgId ?? '';
+    if (key[0] !== e.principal || key[1] !== jobId || key[2] !== source || key[3] !== e.kind || key[4] !== orgId) {
+      key = [e.principal, jobId, source, e.kind, orgId];
       head = copyLine(key);
     }
-    yield `${head}\t${copyValue(e.kind)}\t${copyValue(e.orgId ?? '')}\t${copyValue(e.resourceId ?? '')}\t${copyValue(e.outcome)}\t${copyValue(e.digestBefore ?? '')}\t${copyValue(e.digestAfter ?? '')}\t${copyValue(e.detail ?? '')}`;
+    yield `${head}\t${copyValue(e.resourceId ?? '')}\t${copyValue(e.outcome)}\t${copyValue(e.digestBefore ?? '')}\t${copyValue(e.digestAfter ?? '')}\t${copyValue(e.detail ?? '')}`;
   }
 }
 
