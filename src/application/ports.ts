@@ -111,6 +111,11 @@ export interface StoredResource {
   secrets?: UserSecrets;
   /** The org the stored row belongs to (filled by lookups, ignored on writes). */
   orgId?: string;
+  /**
+   * `JSON.stringify(item)`, when the caller made it already (an import job digests it): a store
+   * that writes the item as JSON text takes it rather than making it a second time.
+   */
+  json?: string;
 }
 
 /** One stored resource as export reads it. */

@@ -24,13 +24,16 @@ afterAll(async () => {
 
 class Crash extends Error {}
 
+/** A step as this test keeps it: its rows as an array (structuredClone copies no class, such as the packed outcomes). */
+type KeptStep = JobStep & { results: ItemResult[] };
+
 /** Runs the import as a job; its checkpoint throws (rolling that step back) at step `crashAt`. */
-async function runJob(orgs: JsonObject[], replay: JobStep[], crashAt: number) {
-  const steps: JobStep[] = [...replay];
+async function runJob(orgs: JsonObject[], replay: KeptStep[], crashAt: number) {
+  const steps: KeptStep[] = [...replay];
   const jobs = {
     async checkpoint(_w: unknown, _id: string, _owner: string, step: JobStep) {
       if (step.step === crashAt) throw new Crash('stopped');
-      steps.push(structuredClone(step));
+      steps.push(structuredClone({ ...step, results: [...step.results] }));
     },
     // A resumed run reads each committed step back when its turn comes.
     async steps(_id: string, from: number, count: number) {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ItemResult } from '../../src/application/import/import-report.js';
+import { PackedResults } from '../../src/application/import/packed-results.js';
 import type { AuditEntry, JobStore } from '../../src/application/jobs/job-ports.js';
 import { emptyProgress } from '../../src/application/jobs/job-progress.js';
 import { createAuditStore } from '../../src/persistence/jobs/audit-store.js';
@@ -96,5 +97,23 @@ describe.each(backends)('job step results and audit events on %s', (_name, creat
     ]);
     const [step] = await jobs.steps('j-rt', 1, 1);
     expect(step?.results).toEqual(old);
+  });
+  test("a pass's packed outcomes are stored as packed runs and read back as the same packed outcomes", async () => {
+    const packed = new PackedResults();
+    packed.add({ orgId: 'o3', type: 'org', id: 'o3', outcome: 'created', item: {} });
+    for (let i = 0; i < 6000; i++)
+      packed.add({ orgId: 'o3', type: 'human_user', id: `u${i}`, outcome: 'created', item: { userId: `u${i}` } });
+    packed.add({ orgId: 'o3', type: 'human_user', id: 'bad', outcome: 'failed', message: 'tab\there', item: {} });
+    const tx = createResourceTransactions(db, testSecretsAtRest());
+    await tx.write(AbortSignal.timeout(30_000), { rollback: false }, (w) =>
+      jobs.checkpoint(w, 'j-rt', 'a', { step: 2, pass: 1, orgId: 'o3', results: packed, state: { refs: [] } }, emptyProgress()),
+    );
+    const [stored] = await sql("select results->>'v' as v from job_step where job_id = 'j-rt' and step = 2");
+    expect(stored).toEqual({ v: '3' });
+    const [step] = await jobs.steps('j-rt', 2, 1);
+    const read = step?.results;
+    expect(read).toBeInstanceOf(PackedResults);
+    expect([...(read ?? [])]).toEqual([...packed]);
+    expect((read as PackedResults).counts).toEqual(packed.counts);
   });
 });

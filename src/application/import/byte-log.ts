@@ -8,6 +8,13 @@ export class ByteLog {
   private readonly chunks: Buffer[] = [];
   private chunk: Buffer = EMPTY;
   private offset = 0;
+  /** Bytes in the chunks before the current one (each is full before the next is made). */
+  private base = 0;
+
+  /** Bytes written so far: where the next record starts, for `copy`. */
+  get size(): number {
+    return this.base + this.offset;
+  }
 
   /** Where the next byte goes, for a reader to start at. */
   position(): LogPosition {
@@ -66,12 +73,44 @@ export class ByteLog {
     return true;
   }
 
+  /** The bytes written from size `from` to size `to`, as one Buffer (records to keep elsewhere). */
+  copy(from: number, to: number): Buffer {
+    const out = Buffer.allocUnsafe(to - from);
+    let start = 0;
+    for (const chunk of this.chunks) {
+      const end = start + chunk.length;
+      if (end > from && start < to) {
+        const first = Math.max(from, start) - start;
+        const last = Math.min(to, end) - start;
+        chunk.copy(out, Math.max(start - from, 0), first, last);
+      }
+      if (end >= to) break;
+      start = end;
+    }
+    return out;
+  }
+
+  /** Appends records another log wrote (`copy`), byte for byte; answers where they start. */
+  append(bytes: Uint8Array): LogPosition {
+    const at = this.position();
+    let done = 0;
+    while (done < bytes.length) {
+      if (this.offset === this.chunk.length) this.grow();
+      const n = Math.min(bytes.length - done, this.chunk.length - this.offset);
+      this.chunk.set(bytes.subarray(done, done + n), this.offset);
+      this.offset += n;
+      done += n;
+    }
+    return at;
+  }
+
   reader(at: LogPosition): LogReader {
     return new LogReader(this.chunks, at);
   }
 
   /** Chunks start small (most reports are small) and double up to 1 MiB. */
   private grow(): void {
+    this.base += this.chunk.length;
     const size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.chunk.length * 2));
     this.chunk = Buffer.allocUnsafe(size);
     this.chunks.push(this.chunk);

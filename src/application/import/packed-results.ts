@@ -14,6 +14,9 @@ import {
 /** Consecutive successes of one org, kind and outcome, as records in the log from `start` on. */
 class Run implements ReportRun {
   count = 0;
+  /** Its records' bytes in the log, from the log's size when it began to the size after its last record. */
+  from: number;
+  to: number;
   constructor(
     readonly orgId: string,
     readonly type: ResourceType,
@@ -21,7 +24,15 @@ class Run implements ReportRun {
     readonly kind: ResourceKind | undefined,
     private readonly log: ByteLog,
     private readonly start: LogPosition,
-  ) {}
+  ) {
+    this.from = log.size;
+    this.to = this.from;
+  }
+
+  /** Its records, byte for byte (PackedResults.addStored reads them back). */
+  records(): Buffer {
+    return this.log.copy(this.from, this.to);
+  }
 
   *rows(): Generator<RunCursor> {
     const cursor = new RunCursor(this, this.log.reader(this.start));
@@ -50,6 +61,17 @@ const FIELD_JSON = 4;
 const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const encodable = (s: string) => !SURROGATE.test(s) || !LONE_SURROGATE.test(s);
+
+/**
+ * The record layout above, for records kept outside the process (job_step.results): change it
+ * with any change to the layout, so that records written by another version are refused, not misread.
+ */
+export const RECORD_FORMAT = 1;
+
+/** A part as kept outside the process: a run as its records' bytes (RECORD_FORMAT), the rest whole. */
+export type StoredPart =
+  | { whole: ItemResult }
+  | { orgId: string; type: ResourceType; outcome: Outcome; count: number; records: Uint8Array };
 
 const summaryOf = (kind: ResourceKind | undefined) => kind?.summary ?? [];
 
@@ -101,6 +123,41 @@ export class PackedResults implements PackedOutcomes {
       this.field(value, id, this.before[j]);
       this.before[j] = value;
     }
+    run.to = this.log.size;
+  }
+
+  /**
+   * The parts to keep elsewhere: a run's records copied out as they are (no object or string
+   * per resource), so a job's checkpoint stores a pass without expanding it (issue 11).
+   */
+  *stored(): Generator<StoredPart> {
+    for (const entry of this.entries) {
+      if ('whole' in entry) yield entry;
+      else if (entry.run instanceof Run) {
+        const { orgId, type, outcome, count } = entry.run;
+        yield { orgId, type, outcome, count, records: entry.run.records() };
+      } else throw new Error('PackedResults.stored: a run packed elsewhere');
+    }
+  }
+
+  /** Adds a part `stored()` gave (of this RECORD_FORMAT), after those here. */
+  addStored(part: StoredPart): void {
+    this.open = undefined;
+    if ('whole' in part) {
+      this.entries.push(part);
+      this.counts[part.whole.outcome]++;
+      return;
+    }
+    const kind = KIND_BY_TYPE.get(part.type);
+    if (!kind || !isSuccess(part) || !(part.count > 0))
+      throw new Error(`PackedResults.addStored: not a run of successes (${part.type} ${part.outcome})`);
+    const from = this.log.size;
+    const run = new Run(part.orgId, part.type, part.outcome, kind, this.log, this.log.append(part.records));
+    run.from = from;
+    run.to = this.log.size;
+    run.count = part.count;
+    this.entries.push({ run });
+    this.counts[part.outcome] += part.count;
   }
 
   private field(value: Json | undefined, id: string | undefined, before: Json | undefined): void {

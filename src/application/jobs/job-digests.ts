@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JsonObject } from '../../domain/json.js';
 import { ORG_KIND, RESOURCE_KINDS, type ResourceKind } from '../../domain/resources/kinds.js';
 import type { ResourceWriter, StoredResource } from '../ports.js';
@@ -7,7 +7,9 @@ import type { ResourceWriter, StoredResource } from '../ports.js';
 
 const KINDS = new Map<string, ResourceKind>([ORG_KIND, ...RESOURCE_KINDS].map((k) => [k.type, k]));
 
-const digest = (item: JsonObject) => createHash('sha256').update(JSON.stringify(item)).digest('hex');
+/** SHA-256 of the item's JSON text, hex; one-shot (crypto.hash, Node 21.7), with no Hash object per resource. */
+const digestOf = (json: string) => hash('sha256', json, 'hex');
+const digest = (item: JsonObject) => digestOf(JSON.stringify(item));
 
 /** Digests by type, then id as the report names resources (a kind's id may include the org it is written to). */
 export type Digests = Map<string, Map<string, string>>;
@@ -50,17 +52,24 @@ export function watchWriter(writer: ResourceWriter, before: Digests, after: Dige
     },
     async openBulk(kind, org) {
       const bulk = await writer.openBulk(kind, org);
-      // Kept only once it closes: a refused bulk write stores none of its rows.
-      const held: StoredResource[] = [];
+      // Digested as they are added, from the JSON text the store writes (made once, here), and
+      // kept only once it closes: a refused bulk write stores none of its rows.
+      const pending = new Map<string, string>();
+      const id = KINDS.get(kind)?.id;
       return {
         add(rows) {
-          bulk.add(rows);
-          held.push(...rows);
+          const withJson: StoredResource[] = rows.map((r) => {
+            const json = r.json ?? JSON.stringify(r.item);
+            pending.set(id?.(r.item, org) ?? '', digestOf(json));
+            return { ...r, json };
+          });
+          bulk.add(withJson);
         },
         async close() {
           const written = await bulk.close();
-          const byId = digestsOf(after, kind);
-          for (const r of held) byId.set(idOf(kind, r.item, org), digest(r.item));
+          const byId = after.get(kind);
+          if (byId) for (const [id, d] of pending) byId.set(id, d);
+          else after.set(kind, pending);
           return written;
         },
         abort: () => bulk.abort(),

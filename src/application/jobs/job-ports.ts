@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
-import type { ItemResult, Outcome } from '../import/import-report.js';
+import type { ItemResult, Outcome, PackedOutcomes } from '../import/import-report.js';
 import type { ResourceWriter } from '../ports.js';
 
 /**
@@ -63,7 +63,8 @@ export interface JobStep {
   step: number;
   pass: number;
   orgId: string;
-  results: ItemResult[];
+  /** A pass's outcomes as it packed them (stored and read back packed), or rows one by one. */
+  results: readonly ItemResult[] | PackedOutcomes;
   state: JsonObject;
 }
 

@@ -1,4 +1,4 @@
-import type { ItemResult, Outcome } from '../import/import-report.js';
+import type { ItemResult, Outcome, PackedOutcomes } from '../import/import-report.js';
 import type { JobProgress, OutcomeCounts } from './job-ports.js';
 
 export const emptyProgress = (): JobProgress => ({
@@ -37,19 +37,28 @@ export class ProgressMeter {
     this.progress = structuredClone(start);
   }
 
-  count(results: readonly ItemResult[], thisRun: boolean) {
-    for (const r of results) {
-      let counts = this.progress.resources[r.type];
+  /** Rows one by one, or a pass's packed outcomes by their runs (no object per success). */
+  count(results: readonly ItemResult[] | PackedOutcomes, thisRun: boolean) {
+    let rows = 0;
+    const add = (type: string, outcome: Outcome, n: number) => {
+      let counts = this.progress.resources[type];
       if (!counts) {
         counts = zero();
-        this.progress.resources[r.type] = counts;
+        this.progress.resources[type] = counts;
       }
-      counts[r.outcome as Outcome]++;
-    }
-    if (thisRun) this.rowsThisRun += results.length;
+      counts[outcome] += n;
+      rows += n;
+    };
+    if ('parts' in results) {
+      for (const part of results.parts()) {
+        if ('whole' in part) add(part.whole.type, part.whole.outcome, 1);
+        else add(part.run.type, part.run.outcome, part.run.count);
+      }
+    } else for (const r of results) add(r.type, r.outcome, 1);
+    if (thisRun) this.rowsThisRun += rows;
   }
 
-  step(pass: number, results: readonly ItemResult[], replayed: boolean) {
+  step(pass: number, results: readonly ItemResult[] | PackedOutcomes, replayed: boolean) {
     this.count(results, !replayed);
     this.stepsDone++;
     this.donePerPass[pass] = (this.donePerPass[pass] ?? 0) + 1;

@@ -1,11 +1,11 @@
 import { type JsonObject, stringAt } from '../../domain/json.js';
 import { createImportEngine, type ImportCommand, type ImportDeps, type ImportSource } from '../import/import-data.js';
-import type { ItemResult } from '../import/import-report.js';
+import type { ItemResult, PackedOutcomes } from '../import/import-report.js';
 import type { PassOutcome } from '../import/import-run.js';
 import { PackedResults } from '../import/packed-results.js';
 import { laterPassesOf, orgIdProblem, type Pass } from '../import/plan.js';
 import { passRefsFromJson, passRefsToJson } from '../import/references.js';
-import type { ImportFileCodec, ResourceTransactions } from '../ports.js';
+import type { ImportFileCodec, ImportReportSink, ResourceTransactions } from '../ports.js';
 import { type Digests, watchWriter } from './job-digests.js';
 import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
@@ -69,8 +69,8 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
     const planned = (o: PassOutcome) => {
       if (o.pass === 1) run.meter.planLater(laterPassesOf(o));
     };
-    /** Outcomes of the pass that just committed, which the engine hands the sink next. */
-    let fromStep = 0;
+    /** Whether the engine's next outcomes are those of the step that just committed (stored already). */
+    let fromStep = false;
     const tail: ItemResult[] = [];
 
     const tx: ResourceTransactions = {
@@ -84,8 +84,8 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
         if (stored) {
           const outcome = storedOutcome(stored);
           planned(outcome);
-          run.meter.step(outcome.pass, stored.results, true);
-          fromStep = stored.results.length;
+          run.meter.step(outcome.pass, outcome.results, true);
+          fromStep = true;
           return outcome as never;
         }
         const result = await deps.tx.write(signal, options, async (writer) => {
@@ -93,8 +93,8 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
           const after: Digests = new Map();
           const result = await work(watchWriter(writer, before, after));
           const outcome = asPassOutcome(result);
-          const { orgId, pass } = outcome;
-          const results = [...outcome.results];
+          const { orgId, pass, results } = outcome;
+          // Kept, counted and audited as the pass packed them: no object per success (issue 11).
           const row: JobStep = {
             step: n,
             pass,
@@ -110,7 +110,7 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
           await deps.jobs.checkpoint(writer, run.jobId, run.owner, row, meter.snapshot());
           return result;
         });
-        fromStep = Object.values(asPassOutcome(result).results.counts).reduce((a, b) => a + b, 0);
+        fromStep = true;
         return result;
       },
     };
@@ -129,10 +129,13 @@ export function createJobImporter(deps: ImportDeps & { jobs: JobStore; audit: Au
           })
         : deps.blobs;
     const { source, codec } = countOrgs(given, deps.codec, run.meter, ended);
-    const sink = {
-      add(r: ItemResult) {
-        if (fromStep > 0) fromStep--;
-        else tail.push(r);
+    // The engine hands every pass's outcomes at once (addAll), right after its write; one by
+    // one only the rows no pass holds. A dry run's passes are not steps: all of them are the tail.
+    const sink: ImportReportSink = {
+      add: (r) => tail.push(r),
+      addAll(results) {
+        if (fromStep) fromStep = false;
+        else for (const r of results) tail.push(r);
       },
     };
     await createImportEngine({ ...deps, blobs, codec, tx })({ ...run.command, source }, sink);
@@ -148,8 +151,13 @@ function storedOutcome(stored: JobStep): PassOutcome {
     // Written by an idport before first passes took a new org's grants: its steps do not line up.
     throw new Error(`run-import: step ${stored.step} was checkpointed by an earlier idport version; start the import again`);
   }
-  const results = new PackedResults();
-  for (const r of stored.results) results.add(r);
+  let results: PackedResults;
+  if (stored.results instanceof PackedResults) results = stored.results;
+  else {
+    // Rows of a step written before steps kept packed runs (step-results.ts v2).
+    results = new PackedResults();
+    for (const r of stored.results) results.add(r);
+  }
   return {
     orgId: stored.orgId,
     pass: stored.pass as Pass,
@@ -160,12 +168,26 @@ function storedOutcome(stored: JobStep): PassOutcome {
   };
 }
 
-function* auditEntries(run: ImportJobRun, results: Iterable<ItemResult>, before: Digests, after: Digests): Generator<AuditEntry> {
-  for (const r of results) yield auditEntry(run, r, before.get(r.type)?.get(r.id) ?? '', after.get(r.type)?.get(r.id));
+/** One event per outcome, read from the packed runs (an id per success, no ItemResult). */
+function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Digests, after: Digests): Generator<AuditEntry> {
+  for (const part of results.parts()) {
+    if ('whole' in part) {
+      const r = part.whole;
+      yield auditEntry(run, r, before.get(r.type)?.get(r.id) ?? '', after.get(r.type)?.get(r.id));
+      continue;
+    }
+    const { orgId, type, outcome } = part.run;
+    const was = before.get(type);
+    const now = after.get(type);
+    for (const row of part.run.rows()) {
+      const id = row.id();
+      yield auditEntry(run, { orgId, type, id, outcome }, was?.get(id) ?? '', now?.get(id));
+    }
+  }
 }
 
 /** Created and updated resources have new content; the rest keep what was stored (if anything). */
-function auditEntry(run: ImportJobRun, r: ItemResult, before: string, after: string | undefined): AuditEntry {
+function auditEntry(run: ImportJobRun, r: Omit<ItemResult, 'item'>, before: string, after: string | undefined): AuditEntry {
   const changed = r.outcome === 'created' || r.outcome === 'updated';
   return {
     principal: run.principal,

@@ -54,8 +54,8 @@ export const JobStepSchema = defineEntity({
     step: p.integer().primary(),
     pass: p.integer(),
     orgId: p.string().length(64),
-    /** ImportResult rows, in report order. */
-    results: p.json<JsonObject[]>().columnType('jsonb'),
+    /** ImportResult rows, in report order (step-results.ts); json, as it is only read back whole. */
+    results: p.json<JsonObject>().columnType('json'),
     /** The importer's state after the step (refs it made present, whether the org is new). */
     state: p.json<JsonObject>().columnType('jsonb'),
   },
@@ -85,7 +85,8 @@ export const AuditEventSchema = defineEntity({
     detail: p.text().default(''),
   },
   indexes: [
-    { name: 'audit_event_time', properties: ['time'] },
+    // BRIN: events are appended in time order (Migration20261203140000).
+    { name: 'audit_event_time', expression: 'create index "audit_event_time" on "audit_event" using brin ("time")' },
     { name: 'audit_event_job', properties: ['jobId', 'id'] },
     { name: 'audit_event_resource', properties: ['resourceId', 'id'] },
   ],

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { AuditEntry, AuditRecord, AuditStore } from '../../application/jobs/job-ports.js';
 import type { Database } from '../orm.js';
-import { copyInto, copyLine } from '../resources/resource-copy.js';
+import { copyInto, copyLine, copyValue } from '../resources/resource-copy.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
 
@@ -67,8 +67,23 @@ export async function appendAudit(em: EntityManager, entries: Iterable<AuditEntr
   if (rows.length > 0) await flush();
 }
 
+/**
+ * COPY lines in COLUMNS order, made without an array per event. The principal, job, source,
+ * kind and org repeat for a whole run of a pass's events: escaped once while they stay the same.
+ */
 function* linesOf(entries: Iterable<AuditEntry>): Generator<string> {
-  for (const e of entries) yield copyLine(valuesOf(e));
+  let head = '';
+  let key: string[] = [];
+  for (const e of entries) {
+    const jobId = e.jobId ?? '';
+    const source = e.source ?? '';
+    const orgId = e.orgId ?? '';
+    if (key[0] !== e.principal || key[1] !== jobId || key[2] !== source || key[3] !== e.kind || key[4] !== orgId) {
+      key = [e.principal, jobId, source, e.kind, orgId];
+      head = copyLine(key);
+    }
+    yield `${head}\t${copyValue(e.resourceId ?? '')}\t${copyValue(e.outcome)}\t${copyValue(e.digestBefore ?? '')}\t${copyValue(e.digestAfter ?? '')}\t${copyValue(e.detail ?? '')}`;
+  }
 }
 
 /** The append-only audit trail (the table's trigger refuses UPDATE and DELETE; see the migration). */

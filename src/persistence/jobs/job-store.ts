@@ -98,7 +98,7 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     db.em().transactional((em) => query<T>(em as unknown as EntityManager, sql, params));
 
   async function insertStep(em: EntityManager, id: string, step: JobStep) {
-    await query(em, 'insert into job_step (job_id, step, pass, org_id, results, state) values ($1, $2, $3, $4, $5::jsonb, $6::jsonb)', [
+    await query(em, 'insert into job_step (job_id, step, pass, org_id, results, state) values ($1, $2, $3, $4, $5::json, $6::jsonb)', [
       id,
       step.step,
       step.pass,

@@ -52,8 +52,8 @@ export async function openCopyBulk(
       for (const r of rows) {
         const item = sealed.sealItem(kind, r.item);
         // The payload's JSON is made once, for the row and for the byte count (of the open item,
-        // which is the same text unless a field was sealed).
-        const json = JSON.stringify(item);
+        // which is the same text unless a field was sealed); or not at all, when the caller made it.
+        const json = item === r.item && r.json !== undefined ? r.json : JSON.stringify(item);
         written.bytes += item === r.item ? Buffer.byteLength(json) : jsonBytes(r.item);
         const line = copyLineOf(t, item, json, orgId, ctx);
         if (withSecrets) {

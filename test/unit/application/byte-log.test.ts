@@ -22,3 +22,20 @@ test('reads back varints and strings in order, across chunk boundaries, from any
     expect(read).toEqual(written.slice(index));
   }
 });
+
+test('copy gives the bytes between two sizes, across chunks, and append writes them into another log to read there', () => {
+  const log = new ByteLog();
+  const marks: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    marks.push(log.size);
+    log.string(i % 700 === 0 ? 'y'.repeat(90_000) : `${i}-ü-${'b'.repeat(i % 40)}`);
+  }
+  const from = marks[100] as number;
+  const to = marks[2900] as number;
+  const other = new ByteLog();
+  other.string('before');
+  const at = other.append(log.copy(from, to));
+  expect(other.size).toBe('before'.length + 1 + (to - from));
+  const reader = other.reader(at);
+  for (let i = 100; i < 2900; i++) expect(reader.string()).toBe(i % 700 === 0 ? 'y'.repeat(90_000) : `${i}-ü-${'b'.repeat(i % 40)}`);
+});

@@ -145,3 +145,29 @@ test('parts read the same outcomes as the iterator, each run as often as asked, 
   expect(read()).toEqual(expected);
   expect([...packed.parts()].map((p) => ('run' in p ? p.run.count : 'whole'))).toEqual([2, 1, 'whole', 1]);
 });
+
+test('stored parts, read back with addStored after other outcomes, give the same outcomes and counts', () => {
+  // Enough users that the runs span several of the log's chunks (4 KiB doubling to 1 MiB).
+  const results: ItemResult[] = [ok('o1', 'org', 'o1', { org: { name: 'Acme' } })];
+  for (let i = 0; i < 30_000; i++) {
+    results.push(ok('o1', 'human_user', `u${i}`, { userId: `u${i}` }));
+    if (i === 12_000) results.push({ orgId: 'o1', type: 'human_user', id: 'bad', outcome: 'failed', message: 'no', item: {} });
+  }
+  results.push(ok('o1', 'user_grant', 'g1', { userId: 'ü1', projectId: 'p1' }, 'unchanged'));
+  const packed = new PackedResults();
+  for (const r of results) packed.add(r);
+  const first: ItemResult = { orgId: 'o0', type: 'org', id: 'o0', outcome: 'failed', message: 'unreadable', item: {} };
+  const read = new PackedResults();
+  read.add(first);
+  for (const part of packed.stored()) read.addStored(structuredClone(part));
+  expect([...read]).toEqual([first, ...packed]);
+  expect(read.counts).toEqual({ ...packed.counts, failed: packed.counts.failed + 1 });
+});
+
+test('addStored refuses a run that is not of successes of a known kind', () => {
+  const records = new Uint8Array([0]);
+  expect(() =>
+    new PackedResults().addStored({ orgId: 'o', type: 'nope' as ItemResult['type'], outcome: 'created', count: 1, records }),
+  ).toThrow(/not a run/);
+  expect(() => new PackedResults().addStored({ orgId: 'o', type: 'org', outcome: 'failed', count: 1, records })).toThrow(/not a run/);
+});
