@@ -122,12 +122,12 @@ export class BulkPipeline {
   private rotate(): void {
     const open = this.open as Segment;
     this.open = undefined;
-    const closing: Closing = { ...open, finished: false, done: Promise.resolve(undefined) };
-    closing.done = open.write.close().then(
+    const done = open.write.close().then(
       () => undefined,
       (e: unknown) => e ?? new Error('bulk write refused'),
     );
-    void closing.done.then(() => {
+    const closing: Closing = { ...open, done, finished: false };
+    void done.then(() => {
       closing.finished = true;
     });
     this.closing = closing;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { AuditEntry, AuditRecord, AuditStore } from '../../application/jobs/job-ports.js';
 import type { Database } from '../orm.js';
-import { copyInto, copyLine, copyValue } from '../resources/resource-copy.js';
+import { copyInto, copyLine } from '../resources/resource-copy.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
 
@@ -25,19 +25,12 @@ const COLUMNS = ['principal', 'job_id', 'source', 'kind', 'org_id', 'resource_id
 /** Rows per insert statement: one JSON parameter each, so a 100,000-user org is a few round trips. */
 const BATCH = 5000;
 
+/** The columns a run of a pass's events shares (principal, job, source, kind, org), in COLUMNS order. */
+const sharedOf = (e: AuditEntry) => [e.principal, e.jobId ?? '', e.source ?? '', e.kind, e.orgId ?? ''];
+/** The event's own columns, after the shared ones. */
+const ownOf = (e: AuditEntry) => [e.resourceId ?? '', e.outcome, e.digestBefore ?? '', e.digestAfter ?? '', e.detail ?? ''];
 /** An entry's column values, in COLUMNS order. */
-const valuesOf = (e: AuditEntry) => [
-  e.principal,
-  e.jobId ?? '',
-  e.source ?? '',
-  e.kind,
-  e.orgId ?? '',
-  e.resourceId ?? '',
-  e.outcome,
-  e.digestBefore ?? '',
-  e.digestAfter ?? '',
-  e.detail ?? '',
-];
+const valuesOf = (e: AuditEntry) => [...sharedOf(e), ...ownOf(e)];
 
 /**
  * Appends events in `em`'s transaction. On PostgreSQL with COPY FROM STDIN (one statement,
@@ -68,21 +61,19 @@ export async function appendAudit(em: EntityManager, entries: Iterable<AuditEntr
 }
 
 /**
- * COPY lines in COLUMNS order, made without an array per event. The principal, job, source,
- * kind and org repeat for a whole run of a pass's events: escaped once while they stay the same.
+ * COPY lines in COLUMNS order. The shared columns repeat for a whole run of a pass's events:
+ * escaped once while they stay the same.
  */
 function* linesOf(entries: Iterable<AuditEntry>): Generator<string> {
   let head = '';
   let key: string[] = [];
   for (const e of entries) {
-    const jobId = e.jobId ?? '';
-    const source = e.source ?? '';
-    const orgId = e.orgId ?? '';
-    if (key[0] !== e.principal || key[1] !== jobId || key[2] !== source || key[3] !== e.kind || key[4] !== orgId) {
-      key = [e.principal, jobId, source, e.kind, orgId];
-      head = copyLine(key);
+    const shared = sharedOf(e);
+    if (shared.some((v, i) => v !== key[i])) {
+      key = shared;
+      head = copyLine(shared);
     }
-    yield `${head}\t${copyValue(e.resourceId ?? '')}\t${copyValue(e.outcome)}\t${copyValue(e.digestBefore ?? '')}\t${copyValue(e.digestAfter ?? '')}\t${copyValue(e.detail ?? '')}`;
+    yield `${head}\t${copyLine(ownOf(e))}`;
   }
 }
 

@@ -149,9 +149,9 @@ export function* protoJsonPieces(schema: DescMessage, message: Message): Generat
     yield `${key(field)}[`;
     let separator = '';
     // A list of leaf messages is written element by element without a generator each.
-    const leaf = walk.kind === 'messages' && planOf(walk.element).leaf && !isWellKnown(walk.element);
+    const leaf = walk.kind === 'messages' && planOf(walk.element).leaf ? walk.element : undefined;
     for (const element of list) {
-      if (leaf) yield separator + leafJson((walk as { element: DescMessage }).element, element as Message);
+      if (leaf) yield separator + leafJson(leaf, element as Message);
       else if (walk.kind === 'strings') {
         if (typeof element !== 'string') throw new Error(`cannot encode ${field} to JSON: expected string`);
         yield separator + JSON.stringify(element);
