@@ -39,6 +39,7 @@ import { createJobStore } from './persistence/jobs/job-store.js';
 import { type Database, openDatabase } from './persistence/orm.js';
 import { limitExports } from './persistence/resources/read-slots.js';
 import { createResourceTransactions } from './persistence/resources/resource-store.js';
+import { refreshStatisticsBehind } from './persistence/resources/statistics-behind.js';
 import { createAesGcmCipher } from './persistence/secrets/aes-gcm-cipher.js';
 import { createSecretsAtRest, type SecretsAtRest } from './persistence/secrets/at-rest.js';
 import { resealSecrets } from './persistence/secrets/reseal.js';
@@ -175,10 +176,9 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
     });
     const directory = createDirectoryStore(db);
     const uow = createUnitOfWork(db);
-    const resources = meterResources(
-      limitExports(createResourceTransactions(db, sealed), { poolMax: db.poolMax, waitMs: config.streamIdleTimeoutMs }),
-      metrics,
-    );
+    const limited = limitExports(createResourceTransactions(db, sealed), { poolMax: db.poolMax, waitMs: config.streamIdleTimeoutMs });
+    const statistics = refreshStatisticsBehind(limited, (e) => log.error('refreshing the planner statistics after an import failed', e));
+    const resources = meterResources(statistics, metrics);
 
     const boot = await bootstrapInstance({ uow, clock }, config.bootstrap);
     if (boot.created) {
@@ -274,6 +274,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       bootstrapToken: boot.created ? boot.token : undefined,
       close() {
         stopped ??= Promise.all([server.close(), jobs?.stop()])
+          .then(() => statistics.settled())
           .then(() => db.close())
           .then(unlock);
         return stopped.then(() => {});
@@ -281,6 +282,7 @@ export async function createApp(config: Config, options: { logger?: Logger; cloc
       shutdown() {
         const closeDatabase = async () => {
           await jobs?.stop();
+          await statistics.settled();
           await db.close();
           await unlock();
         };

@@ -203,7 +203,9 @@ export interface ResourceTransactions {
   write<T>(signal: AbortSignal, options: { rollback: boolean }, work: (writer: ResourceWriter) => Promise<T>): Promise<T>;
   /**
    * Refreshes the planner's statistics after a bulk load: until autovacuum gets to it, a
-   * table that grew from nothing to a million rows is planned as if empty.
+   * table that grew from nothing to a million rows is planned as if empty. It may answer
+   * before the refresh is done (persistence/resources/statistics-behind.ts): a `read` begun
+   * afterwards still waits for it.
    */
   analyze(): Promise<void>;
   /** A consistent snapshot (REPEATABLE READ, read only) for a whole export. */

@@ -209,7 +209,8 @@ export class ImportRun {
    * without it, exporting right after importing a 100,000-user org ran 5× slower, each page
    * planned as a scan of an "empty" table (`npm run bench`). Refreshing every 10,000 created
    * rows ran ANALYZE 20 times at 1M users for no gain on the import's own statements, which
-   * are keyed lookups and inserts (a fresh org skips the lookups).
+   * are keyed lookups and inserts (a fresh org skips the lookups). The server's store runs it
+   * behind the answer (statistics-behind.ts): what follows an import still sees it done.
    */
   private async analyzeOnce(): Promise<void> {
     if (this.created === 0) return;
