@@ -67,6 +67,7 @@ JobStepSchema.setClass(JobStep);
  * The audit trail: append only. A trigger refuses UPDATE and DELETE, except the retention prune,
  * which sets `idport.audit_prune` for its own transaction (see the migration).
  */
+/** Runs of audit events (persistence/jobs/audit-store.ts explains the layout). */
 export const AuditEventSchema = defineEntity({
   name: 'AuditEvent',
   tableName: 'audit_event',
@@ -78,17 +79,17 @@ export const AuditEventSchema = defineEntity({
     source: p.text().default(''),
     kind: p.string().length(64),
     orgId: p.string().length(64).default(''),
-    resourceId: p.text().default(''),
     outcome: p.string().length(16),
-    digestBefore: p.string().length(64).default(''),
-    digestAfter: p.string().length(64).default(''),
-    detail: p.text().default(''),
+    resourceIds: p.array().columnType('text[]'),
+    digestsBefore: p.blob().nullable(),
+    digestsAfter: p.blob().nullable(),
+    details: p.array().columnType('text[]').nullable(),
   },
   indexes: [
     // BRIN: events are appended in time order (Migration20261203140000).
     { name: 'audit_event_time', expression: 'create index "audit_event_time" on "audit_event" using brin ("time")' },
     { name: 'audit_event_job', properties: ['jobId', 'id'] },
-    { name: 'audit_event_resource', properties: ['resourceId', 'id'] },
+    // No index on resource ids: persistence/jobs/audit-store.ts says why.
   ],
 });
 export class AuditEvent extends AuditEventSchema.class {}

@@ -123,7 +123,14 @@ export async function openCopy(em: EntityManager, table: string, columns: readon
 export async function copyInto(em: EntityManager, table: string, columns: readonly string[], lines: Iterable<string>): Promise<void> {
   const copy = await openCopy(em, table, columns);
   const buffer = new CopyBuffer(copy);
-  for (const line of lines) if (buffer.add(line)) await copy.drained();
+  try {
+    for (const line of lines) if (buffer.add(line)) await copy.drained();
+  } catch (e) {
+    // A line that could not be made (the generator threw): left open, the COPY would hold the
+    // connection, and the caller's rollback would wait behind it for ever.
+    await copy.abort();
+    throw e;
+  }
   buffer.flush();
   await copy.end();
 }
