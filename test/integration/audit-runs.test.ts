@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
-import type { AuditEntry, AuditRecord, AuditStore } from '../../src/application/jobs/job-ports.js';
+import type { AuditEntry, AuditRecord, AuditRun, AuditStore } from '../../src/application/jobs/job-ports.js';
 import { entities } from '../../src/persistence/entities/index.js';
 import { createAuditStore } from '../../src/persistence/jobs/audit-store.js';
 import { migrationsList } from '../../src/persistence/migrations/index.js';
@@ -118,8 +118,28 @@ describe.each(backends)('audit runs on %s', (_name, create) => {
     expect((await audit.list({ jobId: 'job-1', limit: 100_000 })).length).toBe(5004);
   });
 
+  test('a run handed over whole (more than a row holds) reads back event by event', async () => {
+    const head = {
+      principal: 'admin',
+      jobId: 'job-2',
+      source: 'inline',
+      kind: 'user_grant',
+      orgId: 'org-2',
+      outcome: 'unchanged' as const,
+    };
+    const ids = Array.from({ length: 4100 }, (_, i) => `g-${i}`);
+    const digests = ids.map((id, i) => (i === 7 ? '' : sha(id)));
+    const run: AuditRun = { head, resourceIds: ids, digestsBefore: digests, digestsAfter: digests };
+    await audit.append([run, { ...head, resourceId: 'g-last', detail: 'after the run' }]);
+    const listed = await listAll(audit, { jobId: 'job-2' }, 1000);
+    expect(listed.map(withoutIdAndTime)).toEqual([
+      ...ids.map((id, i) => asListed({ ...head, resourceId: id, digestBefore: digests[i] as string, digestAfter: digests[i] as string })),
+      asListed({ ...head, resourceId: 'g-last', detail: 'after the run' }),
+    ]);
+  });
+
   test('the prune counts events, not rows', async () => {
-    expect(await audit.prune(new Date(Date.now() + 1000))).toBe(5005);
+    expect(await audit.prune(new Date(Date.now() + 1000))).toBe(5005 + 4101);
     expect(await audit.list({ limit: 10 })).toEqual([]);
   });
 });

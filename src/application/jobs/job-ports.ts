@@ -138,6 +138,24 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/** The most events one AuditRun carries: the store keeps each run as one row (persistence/jobs/audit-store.ts). */
+export const AUDIT_RUN_MAX = 4096;
+
+/**
+ * Events that share everything but their resource, digests and detail, side by side (an import
+ * pass's successes of one kind and outcome), at most AUDIT_RUN_MAX: handed over as they are
+ * stored, without an AuditEntry per event.
+ */
+export interface AuditRun {
+  head: Omit<AuditEntry, 'resourceId' | 'digestBefore' | 'digestAfter' | 'detail'>;
+  resourceIds: string[];
+  /** Per event: sha256 hex, or '' for none (as in AuditEntry). */
+  digestsBefore: string[];
+  digestsAfter: string[];
+  /** Per event, when any has one. */
+  details?: string[];
+}
+
 export interface AuditRecord extends Required<AuditEntry> {
   id: string;
   time: Date;
@@ -160,7 +178,7 @@ export interface AuditStore {
    * In the transaction of the change it records (`writer`'s), or its own when none. Entries are
    * read once, in order, as they are written: a generator need not hold them all.
    */
-  append(entries: Iterable<AuditEntry>, writer?: ResourceWriter): Promise<void>;
+  append(entries: Iterable<AuditEntry | AuditRun>, writer?: ResourceWriter): Promise<void>;
   list(filter: AuditFilter): Promise<AuditRecord[]>;
   /** Removes events older than `before` (the retention setting); answers how many. */
   prune(before: Date): Promise<number>;

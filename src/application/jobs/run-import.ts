@@ -7,7 +7,7 @@ import { laterPassesOf, orgIdProblem, type Pass } from '../import/plan.js';
 import { passRefsFromJson, passRefsToJson } from '../import/references.js';
 import type { ImportFileCodec, ImportReportSink, ResourceTransactions } from '../ports.js';
 import { type Digests, watchWriter } from './job-digests.js';
-import type { AuditEntry, AuditStore, JobStep, JobStore } from './job-ports.js';
+import { AUDIT_RUN_MAX, type AuditEntry, type AuditRun, type AuditStore, type JobStep, type JobStore } from './job-ports.js';
 import type { ProgressMeter } from './job-progress.js';
 import { checkSource } from './source-check.js';
 
@@ -168,8 +168,11 @@ function storedOutcome(stored: JobStep): PassOutcome {
   };
 }
 
-/** One event per outcome, read from the packed runs (an id per success, no ItemResult). */
-function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Digests, after: Digests): Generator<AuditEntry> {
+/**
+ * One event per outcome, read from the packed runs: a run's successes as AuditRuns of at most
+ * AUDIT_RUN_MAX (ids and digests side by side, no object per event), the rest one by one.
+ */
+function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Digests, after: Digests): Generator<AuditEntry | AuditRun> {
   for (const part of results.parts()) {
     if ('whole' in part) {
       const r = part.whole;
@@ -177,12 +180,23 @@ function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Diges
       continue;
     }
     const { orgId, type, outcome } = part.run;
+    const head = { principal: run.principal, jobId: run.jobId, source: run.source, kind: type, orgId, outcome };
     const was = before.get(type);
-    const now = after.get(type);
+    const now = outcome === 'created' || outcome === 'updated' ? (after.get(type) ?? new Map<string, string>()) : undefined;
+    let open: AuditRun = { head, resourceIds: [], digestsBefore: [], digestsAfter: [] };
     for (const row of part.run.rows()) {
       const id = row.id();
-      yield auditEntry(run, { orgId, type, id, outcome }, was?.get(id) ?? '', now?.get(id));
+      // Created: nothing before; created and updated: what this pass stored; the rest keep what was stored.
+      const had = outcome === 'created' ? '' : (was?.get(id) ?? '');
+      open.resourceIds.push(id);
+      open.digestsBefore.push(had);
+      open.digestsAfter.push(now ? (now.get(id) ?? '') : had);
+      if (open.resourceIds.length === AUDIT_RUN_MAX) {
+        yield open;
+        open = { head, resourceIds: [], digestsBefore: [], digestsAfter: [] };
+      }
     }
+    if (open.resourceIds.length > 0) yield open;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/sql';
-import type { AuditEntry, AuditRecord, AuditStore } from '../../application/jobs/job-ports.js';
+import { AUDIT_RUN_MAX, type AuditEntry, type AuditRecord, type AuditRun, type AuditStore } from '../../application/jobs/job-ports.js';
 import { invalidArgument } from '../../domain/errors.js';
 import type { Database } from '../orm.js';
 import { copyInto, copyLine } from '../resources/resource-copy.js';
@@ -7,7 +7,7 @@ import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
 
 /*
- * The audit trail, stored as runs (Migration20261204190000): one row holds up to RUN_MAX
+ * The audit trail, stored as runs (Migration20261204190000): one row holds up to AUDIT_RUN_MAX
  * consecutive events that share principal, job, source, kind, org and outcome (an import pass
  * makes one such run per kind and outcome), with their resource ids as a text[], their digests
  * as one bytea of 32 bytes each, and their details as a text[] when any has one. Each event
@@ -26,22 +26,12 @@ import { transactionOf } from '../resources/resource-store.js';
  * the scan first.
  */
 
-/** Events per row: a page of events inside one run unnests at most this many ids. */
-const RUN_MAX = 4096;
-/** Event ids a row spans (RUN_MAX ≤ ID_SPACE; kept apart so RUN_MAX may change without changing ids). */
+/** Event ids a row spans (AUDIT_RUN_MAX ≤ ID_SPACE; kept apart so the run size may change without changing ids). */
 const ID_SPACE = 65536n;
 /** A digest's place in the run's bytea when the event has none (created: nothing before). */
 const NO_DIGEST = '0'.repeat(64);
 
-interface Run {
-  head: AuditEntry;
-  ids: string[];
-  before: string[];
-  after: string[];
-  details: string[];
-}
-
-const sameRun = (a: AuditEntry, b: AuditEntry) =>
+const sameRun = (a: AuditRun['head'], b: AuditEntry) =>
   a.principal === b.principal &&
   (a.jobId ?? '') === (b.jobId ?? '') &&
   (a.source ?? '') === (b.source ?? '') &&
@@ -49,16 +39,22 @@ const sameRun = (a: AuditEntry, b: AuditEntry) =>
   (a.orgId ?? '') === (b.orgId ?? '') &&
   a.outcome === b.outcome;
 
-/** A digest as the run stores it: a sha256 in hex, or none. */
-function digestPart(d: string | undefined): string {
-  if (!d) return NO_DIGEST;
-  // Digests are sha256 hex (job-digests.ts); any other length would shift every later one.
-  if (d.length !== 64) throw new Error(`audit: a digest is 64 hex digits, got ${d.length}`);
-  return d;
-}
-
 /** The run's digests as one hex text (decoded to bytea by the insert), or null when none has one. */
-const digestsOf = (parts: string[]) => (parts.every((p) => p === NO_DIGEST) ? null : parts.join(''));
+function digestsOf(digests: readonly string[]): string | null {
+  let hex = '';
+  let any = false;
+  for (const d of digests) {
+    if (d === '') {
+      hex += NO_DIGEST;
+      continue;
+    }
+    // Digests are sha256 hex (job-digests.ts); any other length would shift every later one.
+    if (d.length !== 64) throw new Error(`audit: a digest is 64 hex digits, got ${d.length}`);
+    hex += d;
+    any = true;
+  }
+  return any ? hex : null;
+}
 
 const COLUMNS = [
   'principal',
@@ -72,16 +68,16 @@ const COLUMNS = [
   'digests_after',
   'details',
 ];
-const sharedOf = (h: AuditEntry) => [h.principal, h.jobId ?? '', h.source ?? '', h.kind, h.orgId ?? '', h.outcome];
-const detailsOf = (run: Run) => (run.details.some((d) => d !== '') ? run.details : null);
+const sharedOf = (h: AuditRun['head']) => [h.principal, h.jobId ?? '', h.source ?? '', h.kind, h.orgId ?? '', h.outcome];
+const detailsOf = (run: AuditRun) => (run.details?.some((d) => d !== '') ? run.details : null);
 
 /** One run as a row of parameters (PGlite, which has no COPY FROM STDIN): arrays as arrays, digests as hex. */
-async function insertRun(em: EntityManager, run: Run): Promise<void> {
+async function insertRun(em: EntityManager, run: AuditRun): Promise<void> {
   await query(
     em,
     `insert into audit_event (${COLUMNS.join(', ')})
      values ($1, $2, $3, $4, $5, $6, $7::text[], decode($8, 'hex'), decode($9, 'hex'), $10::text[])`,
-    [...sharedOf(run.head), run.ids, digestsOf(run.before), digestsOf(run.after), detailsOf(run)],
+    [...sharedOf(run.head), run.resourceIds, digestsOf(run.digestsBefore), digestsOf(run.digestsAfter), detailsOf(run)],
   );
 }
 
@@ -92,45 +88,71 @@ const arrayLiteral = (values: readonly string[]) =>
 const byteaLiteral = (hex: string | null) => (hex === null ? null : `\\x${hex}`);
 
 /** One run as a COPY line (PostgreSQL); copyLine escapes the literals' backslashes for COPY. */
-function runLine(run: Run): string {
+function runLine(run: AuditRun): string {
   const details = detailsOf(run);
   return copyLine([
     ...sharedOf(run.head),
-    arrayLiteral(run.ids),
-    byteaLiteral(digestsOf(run.before)),
-    byteaLiteral(digestsOf(run.after)),
+    arrayLiteral(run.resourceIds),
+    byteaLiteral(digestsOf(run.digestsBefore)),
+    byteaLiteral(digestsOf(run.digestsAfter)),
     details && arrayLiteral(details),
   ]);
 }
 
-/** The runs of `entries`, each at most RUN_MAX events: entries are read once, in order. */
-function* runsOf(entries: Iterable<AuditEntry>): Generator<Run> {
-  let run: Run | undefined;
-  for (const e of entries) {
-    if (!run || run.ids.length >= RUN_MAX || !sameRun(run.head, e)) {
-      if (run) yield run;
-      run = { head: e, ids: [], before: [], after: [], details: [] };
-    }
-    run.ids.push(e.resourceId ?? '');
-    run.before.push(digestPart(e.digestBefore));
-    run.after.push(digestPart(e.digestAfter));
-    run.details.push(e.detail ?? '');
+/** A run given whole, in rows of at most AUDIT_RUN_MAX events. */
+function* cut(run: AuditRun): Generator<AuditRun> {
+  const n = run.resourceIds.length;
+  if (n <= AUDIT_RUN_MAX) {
+    yield run;
+    return;
   }
-  if (run) yield run;
+  for (let i = 0; i < n; i += AUDIT_RUN_MAX) {
+    const part = (a: string[]) => a.slice(i, i + AUDIT_RUN_MAX);
+    yield {
+      head: run.head,
+      resourceIds: part(run.resourceIds),
+      digestsBefore: part(run.digestsBefore),
+      digestsAfter: part(run.digestsAfter),
+      ...(run.details ? { details: part(run.details) } : {}),
+    };
+  }
 }
 
-/** A COPY line per run. */
-function* linesOf(entries: Iterable<AuditEntry>): Generator<string> {
-  for (const run of runsOf(entries)) yield runLine(run);
+/** The rows of `items`: runs as given, consecutive entries of one run gathered (read once, in order). */
+function* runsOf(items: Iterable<AuditEntry | AuditRun>): Generator<AuditRun> {
+  let open: Required<AuditRun> | undefined;
+  for (const item of items) {
+    if ('resourceIds' in item) {
+      if (open) yield open;
+      open = undefined;
+      yield* cut(item);
+      continue;
+    }
+    if (!open || open.resourceIds.length >= AUDIT_RUN_MAX || !sameRun(open.head, item)) {
+      if (open) yield open;
+      const { resourceId: _r, digestBefore: _b, digestAfter: _a, detail: _d, ...head } = item;
+      open = { head, resourceIds: [], digestsBefore: [], digestsAfter: [], details: [] };
+    }
+    open.resourceIds.push(item.resourceId ?? '');
+    open.digestsBefore.push(item.digestBefore ?? '');
+    open.digestsAfter.push(item.digestAfter ?? '');
+    open.details.push(item.detail ?? '');
+  }
+  if (open) yield open;
+}
+
+/** A COPY line per row. */
+function* linesOf(items: Iterable<AuditEntry | AuditRun>): Generator<string> {
+  for (const run of runsOf(items)) yield runLine(run);
 }
 
 /**
- * Appends events in `em`'s transaction, a run at a time (at most RUN_MAX events held): on
+ * Appends events in `em`'s transaction, a row at a time (at most AUDIT_RUN_MAX events held): on
  * PostgreSQL as COPY lines, otherwise (PGlite has no COPY FROM STDIN) as INSERTs.
  */
-export async function appendAudit(em: EntityManager, entries: Iterable<AuditEntry>, bulkCopy = false): Promise<void> {
-  if (bulkCopy) return copyInto(em, 'audit_event', COLUMNS, linesOf(entries));
-  for (const run of runsOf(entries)) await insertRun(em, run);
+export async function appendAudit(em: EntityManager, items: Iterable<AuditEntry | AuditRun>, bulkCopy = false): Promise<void> {
+  if (bulkCopy) return copyInto(em, 'audit_event', COLUMNS, linesOf(items));
+  for (const run of runsOf(items)) await insertRun(em, run);
 }
 
 interface EventRow {
