@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import { AUDIT_RUN_MAX, type AuditEntry, type AuditRecord, type AuditRun, type AuditStore } from '../../application/jobs/job-ports.js';
 import { invalidArgument } from '../../domain/errors.js';
 import type { Database } from '../orm.js';
-import { copyInto, copyLine } from '../resources/resource-copy.js';
+import { copyInto, copyLine, copyValue } from '../resources/resource-copy.js';
 import { query } from '../resources/resource-sql.js';
 import { transactionOf } from '../resources/resource-store.js';
 
@@ -84,19 +84,23 @@ async function insertRun(em: EntityManager, run: AuditRun): Promise<void> {
 /** A text[] literal (docs: Arrays, "Array Value Input"): every element quoted, `"` and `\` escaped. */
 const arrayLiteral = (values: readonly string[]) =>
   `{${values.map((v) => `"${/["\\]/.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`).join(',')}}`;
-/** A bytea in hex input form (docs: Binary Data Types, "bytea Hex Format"). */
-const byteaLiteral = (hex: string | null) => (hex === null ? null : `\\x${hex}`);
+/**
+ * A bytea in hex input form (docs: Binary Data Types, "bytea Hex Format"), as a COPY value: its
+ * backslash doubled for COPY's text format, and the hex digits, which need no escape, not
+ * scanned for one (a run's digests are 256 KiB of them).
+ */
+const byteaCopyValue = (hex: string | null) => (hex === null ? '\\N' : `\\\\x${hex}`);
 
-/** One run as a COPY line (PostgreSQL); copyLine escapes the literals' backslashes for COPY. */
+/** One run as a COPY line (PostgreSQL); copyValue escapes the array literals' backslashes for COPY. */
 function runLine(run: AuditRun): string {
   const details = detailsOf(run);
-  return copyLine([
-    ...sharedOf(run.head),
-    arrayLiteral(run.resourceIds),
-    byteaLiteral(digestsOf(run.digestsBefore)),
-    byteaLiteral(digestsOf(run.digestsAfter)),
-    details && arrayLiteral(details),
-  ]);
+  return [
+    copyLine(sharedOf(run.head)),
+    copyValue(arrayLiteral(run.resourceIds)),
+    byteaCopyValue(digestsOf(run.digestsBefore)),
+    byteaCopyValue(digestsOf(run.digestsAfter)),
+    copyValue(details && arrayLiteral(details)),
+  ].join('\t');
 }
 
 /** A run given whole, in rows of at most AUDIT_RUN_MAX events. */
