@@ -177,7 +177,7 @@ interface EventRow {
 
 /** The row and place (1-based) an event id names; a malformed id is the caller's error. */
 function placeOf(id: string): [string, number] {
-  if (!/^\d{1,19}$/.test(id)) throw invalidArgument('AUDIT-PAGE-TOKEN', 'page_token: not a token this server gave out');
+  if (!/^\d{1,19}$/.test(id)) throw invalidArgument('JOB-page-token', 'page_token is not a token this server gave out');
   const n = BigInt(id);
   return [(n / ID_SPACE).toString(), Number(n % ID_SPACE) + 1];
 }
