@@ -182,7 +182,8 @@ function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Diges
     const { orgId, type, outcome } = part.run;
     const head = { principal: run.principal, jobId: run.jobId, source: run.source, kind: type, orgId, outcome };
     const was = before.get(type);
-    const now = outcome === 'created' || outcome === 'updated' ? (after.get(type) ?? new Map<string, string>()) : undefined;
+    const changed = outcome === 'created' || outcome === 'updated';
+    const now = after.get(type);
     let open: AuditRun = { head, resourceIds: [], digestsBefore: [], digestsAfter: [] };
     for (const row of part.run.rows()) {
       const id = row.id();
@@ -190,7 +191,7 @@ function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Diges
       const had = outcome === 'created' ? '' : (was?.get(id) ?? '');
       open.resourceIds.push(id);
       open.digestsBefore.push(had);
-      open.digestsAfter.push(now ? (now.get(id) ?? '') : had);
+      open.digestsAfter.push(changed ? (now?.get(id) ?? '') : had);
       if (open.resourceIds.length === AUDIT_RUN_MAX) {
         yield open;
         open = { head, resourceIds: [], digestsBefore: [], digestsAfter: [] };
