@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ItemResult } from '../../src/application/import/import-report.js';
-import { PackedResults } from '../../src/application/import/packed-results.js';
+import { PackedResults, RECORD_FORMAT } from '../../src/application/import/packed-results.js';
 import type { AuditEntry, JobStore } from '../../src/application/jobs/job-ports.js';
 import { emptyProgress } from '../../src/application/jobs/job-progress.js';
 import { createAuditStore } from '../../src/persistence/jobs/audit-store.js';
@@ -110,12 +110,35 @@ describe.each(backends)('job step results and audit events on %s', (_name, creat
     await tx.write(AbortSignal.timeout(30_000), { rollback: false }, (w) =>
       jobs.checkpoint(w, 'j-rt', 'a', { step: 2, pass: 1, orgId: 'o3', results: packed, state: { refs: [] } }, emptyProgress()),
     );
-    const [stored] = await sql("select results->>'v' as v from job_step where job_id = 'j-rt' and step = 2");
-    expect(stored).toEqual({ v: '3' });
+    // The runs' records as bytes beside the JSON (v4), not base64 inside it.
+    const [stored] = await sql(
+      "select results->>'v' as v, octet_length(records) > 6000 as bytes, results::text not like '%\"b\"%' as slim from job_step where job_id = 'j-rt' and step = 2",
+    );
+    expect(stored).toEqual({ v: '4', bytes: true, slim: true });
     const [step] = await jobs.steps('j-rt', 2, 1);
     const read = step?.results;
     expect(read).toBeInstanceOf(PackedResults);
     expect([...(read ?? [])]).toEqual([...packed]);
     expect((read as PackedResults).counts).toEqual(packed.counts);
+
+    // A step an earlier version wrote (v3: records in base64 inside the JSON) reads the same.
+    const v3 = {
+      v: 3,
+      records: RECORD_FORMAT,
+      parts: [...packed.stored()].map((p) =>
+        'whole' in p ? { w: p.whole } : { r: [p.orgId, p.type, p.outcome, p.count], b: Buffer.from(p.records).toString('base64') },
+      ),
+    };
+    await db
+      .em()
+      .transactional((em) =>
+        query(
+          em as unknown as EntityManager,
+          "insert into job_step (job_id, step, pass, org_id, results, state) values ('j-rt', 3, 1, 'o3', $1::json, '{}'::jsonb)",
+          [JSON.stringify(v3)],
+        ),
+      );
+    const [old] = await jobs.steps('j-rt', 3, 1);
+    expect([...((old?.results as PackedResults | undefined) ?? [])]).toEqual([...packed]);
   });
 });

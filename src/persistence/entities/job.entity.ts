@@ -56,6 +56,8 @@ export const JobStepSchema = defineEntity({
     orgId: p.string().length(64),
     /** ImportResult rows, in report order (step-results.ts); json, as it is only read back whole. */
     results: p.json<JsonObject>().columnType('json'),
+    /** The records of the results' packed runs, side by side (step-results.ts v4). */
+    records: p.blob().nullable(),
     /** The importer's state after the step (refs it made present, whether the org is new). */
     state: p.json<JsonObject>().columnType('jsonb'),
   },

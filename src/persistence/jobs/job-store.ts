@@ -98,14 +98,13 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     db.em().transactional((em) => query<T>(em as unknown as EntityManager, sql, params));
 
   async function insertStep(em: EntityManager, id: string, step: JobStep) {
-    await query(em, 'insert into job_step (job_id, step, pass, org_id, results, state) values ($1, $2, $3, $4, $5::json, $6::jsonb)', [
-      id,
-      step.step,
-      step.pass,
-      step.orgId,
-      JSON.stringify(encodeResults(step.results)),
-      JSON.stringify(step.state),
-    ]);
+    const { results, records } = encodeResults(step.results);
+    // A Buffer goes as a binary parameter (pg-protocol's Bind): the records' bytes as they are.
+    await query(
+      em,
+      'insert into job_step (job_id, step, pass, org_id, results, records, state) values ($1, $2, $3, $4, $5::json, $6, $7::jsonb)',
+      [id, step.step, step.pass, step.orgId, JSON.stringify(results), records ?? null, JSON.stringify(step.state)],
+    );
   }
 
   return {
@@ -215,11 +214,25 @@ export function createJobStore(db: Database, seal: RequestSeal): JobStore {
     },
 
     async steps(id, fromStep, limit) {
-      const rows = await run<{ step: number; pass: number; org_id: string; results: unknown; state: JsonObject }>(
-        'select step, pass, org_id, results, state from job_step where job_id = $1 and step >= $2 order by step limit $3',
-        [id, fromStep, limit],
-      );
-      return rows.map((r) => ({ step: r.step, pass: r.pass, orgId: r.org_id, results: decodeResults(r.results), state: r.state }));
+      const rows = await run<{
+        step: number;
+        pass: number;
+        org_id: string;
+        results: unknown;
+        records: Uint8Array | null;
+        state: JsonObject;
+      }>('select step, pass, org_id, results, records, state from job_step where job_id = $1 and step >= $2 order by step limit $3', [
+        id,
+        fromStep,
+        limit,
+      ]);
+      return rows.map((r) => ({
+        step: r.step,
+        pass: r.pass,
+        orgId: r.org_id,
+        results: decodeResults(r.results, r.records),
+        state: r.state,
+      }));
     },
 
     async countByState() {

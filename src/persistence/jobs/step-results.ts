@@ -4,15 +4,16 @@ import type { JsonObject } from '../../domain/json.js';
 import type { ResourceType } from '../../domain/resources/kinds.js';
 
 /*
- * How a step's report rows are kept in job_step.results. An org of 100,000 users is 300,000
- * rows. A pass's packed outcomes (packed-results.ts) are kept as they are packed (v3): each run
- * of successes as its org, type, outcome, count and its records' bytes in base64, failures and
- * skips whole; so a checkpoint makes no object or string per resource, and the database reads
- * one string per run, into a json column (Migration20261203140000), where an array of an id and
- * an item per resource was made, sent and parsed into jsonb at every checkpoint (issue 11). Rows given one by one (the tail of unreadable orgs) keep the v2 form:
- * consecutive rows of one org, type and outcome without a message are one group holding their
- * ids and items side by side, the rest whole. Steps written before either (a plain array of
- * rows) are read as they are.
+ * How a step's report rows are kept in job_step.results (and .records). An org of 100,000 users
+ * is 300,000 rows. A pass's packed outcomes (packed-results.ts) are kept as they are packed
+ * (v4): each run of successes as its org, type, outcome, count and the length of its records,
+ * whose bytes go side by side into job_step.records (Migration20261204200000, a binary
+ * parameter), failures and skips whole; so a checkpoint makes no object or string per resource.
+ * Read back as well: v3 (the same runs with their records in base64 inside the JSON, which made
+ * a base64 text, a JSON text and the parameter's bytes of them: about 30 MB of a job's peak RSS
+ * with 100,000 users in one org); v2, for rows given one by one (the tail of unreadable orgs,
+ * still written so): consecutive rows of one org, type and outcome without a message are one
+ * group holding their ids and items side by side, the rest whole; and a plain array of rows.
  */
 
 interface Group {
@@ -40,9 +41,26 @@ interface StoredRuns {
   records: number;
   parts: (Run | Whole)[];
 }
+/** A run whose records are in job_step.records (v4): [orgId, type, outcome, count, bytes]. */
+interface RunAside {
+  a: [string, string, string, number, number];
+}
+interface RunsAside {
+  v: 4;
+  /** packed-results.ts RECORD_FORMAT of the records. */
+  records: number;
+  parts: (RunAside | Whole)[];
+}
 
-export function encodeResults(results: readonly ItemResult[] | PackedOutcomes): StoredResults | StoredRuns {
-  if (results instanceof PackedResults) return encodeRuns(results);
+/**
+ * A step's results as stored: the results JSON, and for packed outcomes (v4) the runs' records
+ * side by side as bytes for job_step.records, each run naming its length.
+ */
+export function encodeResults(results: readonly ItemResult[] | PackedOutcomes): {
+  results: StoredResults | RunsAside;
+  records?: Buffer;
+} {
+  if (results instanceof PackedResults) return encodeRunsAside(results);
   const parts: (Group | Whole)[] = [];
   let open: Group | undefined;
   for (const r of results) {
@@ -58,25 +76,30 @@ export function encodeResults(results: readonly ItemResult[] | PackedOutcomes): 
     open.ids.push(r.id);
     open.items.push(r.item);
   }
-  return { v: 2, parts };
+  return { results: { v: 2, parts } };
 }
 
-function encodeRuns(results: PackedResults): StoredRuns {
-  const parts: (Run | Whole)[] = [];
+function encodeRunsAside(results: PackedResults): { results: RunsAside; records: Buffer } {
+  const parts: (RunAside | Whole)[] = [];
+  const records: Uint8Array[] = [];
   for (const part of results.stored()) {
     if ('whole' in part) parts.push({ w: part.whole });
-    else parts.push({ r: [part.orgId, part.type, part.outcome, part.count], b: Buffer.from(part.records).toString('base64') });
+    else {
+      parts.push({ a: [part.orgId, part.type, part.outcome, part.count, part.records.length] });
+      records.push(part.records);
+    }
   }
-  return { v: 3, records: RECORD_FORMAT, parts };
+  return { results: { v: 4, records: RECORD_FORMAT, parts }, records: Buffer.concat(records) };
 }
 
 /**
  * The rows as they were stored, in order: packed as the pass packed them (v3), or as rows;
  * refuses a value none of these formats.
  */
-export function decodeResults(stored: unknown): ItemResult[] | PackedResults {
+export function decodeResults(stored: unknown, records?: Uint8Array | null): ItemResult[] | PackedResults {
   if (Array.isArray(stored)) return stored as ItemResult[];
-  const s = stored as Partial<StoredResults | StoredRuns> | null;
+  const s = stored as Partial<StoredResults | StoredRuns | RunsAside> | null;
+  if (s?.v === 4 && s.records === RECORD_FORMAT && Array.isArray(s.parts) && records) return decodeRunsAside(s.parts, records);
   if (s?.v === 3 && s.records === RECORD_FORMAT && Array.isArray(s.parts)) return decodeRuns(s.parts);
   if (s?.v !== 2 || !Array.isArray(s.parts)) {
     throw new Error('job_step.results: written by a newer idport version (unknown format); read it with that version');
@@ -110,6 +133,30 @@ function decodeRuns(parts: (Run | Whole)[]): PackedResults {
       count,
       records: Buffer.from(part.b, 'base64'),
     };
+    packed.addStored(run satisfies StoredPart);
+  }
+  return packed;
+}
+
+function decodeRunsAside(parts: (RunAside | Whole)[], records: Uint8Array): PackedResults {
+  const packed = new PackedResults();
+  const bytes = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  let at = 0;
+  for (const part of parts) {
+    if ('w' in part) {
+      packed.addStored({ whole: part.w });
+      continue;
+    }
+    const [orgId, type, outcome, count, length] = part.a;
+    if (at + length > bytes.length) throw new Error('job_step.records: shorter than its runs say (the row is damaged)');
+    const run = {
+      orgId,
+      type: type as ResourceType,
+      outcome: outcome as ItemResult['outcome'],
+      count,
+      records: bytes.subarray(at, at + length),
+    };
+    at += length;
     packed.addStored(run satisfies StoredPart);
   }
   return packed;
