@@ -27,7 +27,8 @@ export interface Environment {
 
 export async function environment(databaseUrl: string | undefined): Promise<Environment> {
   const commit = await git(['rev-parse', 'HEAD']);
-  const status = await git(['status', '--porcelain']);
+  // Results of earlier runs (bench/results/, kept untracked until one is committed) are not code.
+  const status = await git(['status', '--porcelain', '--', '.', ':(exclude)bench/results']);
   let postgres: string | null = null;
   if (databaseUrl) {
     const client = new pg.Client({ connectionString: databaseUrl });
