@@ -101,4 +101,18 @@ test('a job resumed after a first pass that deferred grants runs the same steps 
   expect(reportOf(resumed, resumedReport.tail).map(asClean)).toEqual(cleanRows);
   expect(new Set(cleanRows.map((r) => r.split(' ').at(-1)))).toEqual(new Set(['created']));
   expect(cleanRows).toHaveLength(2 + 2 + 2 + 1 + 2 + 1);
+
+  // A step checkpointed before the refs were kept as one text (an array, `refs`) resumes the same.
+  const again = await runJob(orgs('s'), [], 1);
+  await expect(again.done).rejects.toThrow(Crash);
+  const earlier = again.steps.map(({ state: { refsText, ...rest }, ...step }) => ({
+    ...step,
+    state: { ...rest, refs: JSON.parse(String(refsText)) },
+  }));
+  expect(earlier[0]?.state.refs).toEqual(expect.arrayContaining([['user', 'sa-u', null]]));
+  const fromEarlier = await runJob(orgs('s'), earlier, -1);
+  const fromEarlierReport = await fromEarlier.done;
+  expect(fromEarlier.steps.map((s) => `${s.orgId}:${s.pass}`)).toEqual(['sa:1', 'sb:1', 'sa:2', 'sa:3']);
+  const asCleanS = (s: string) => s.replaceAll(/(^|[ _])s(a|b)/g, '$1c$2');
+  expect(reportOf(fromEarlier, fromEarlierReport.tail).map(asCleanS)).toEqual(cleanRows);
 });
