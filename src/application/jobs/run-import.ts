@@ -190,7 +190,8 @@ function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Diges
     const was = before.get(type);
     const changed = outcome === 'created' || outcome === 'updated';
     const now = after.get(type);
-    let open: AuditRun = { head, resourceIds: [], digestsBefore: [], digestsAfter: [] };
+    const empty = (): AuditRun => ({ head, resourceIds: [], digestsBefore: [], digestsAfter: [] });
+    let open = empty();
     for (const row of part.run.rows()) {
       const id = row.id();
       // Created: nothing before; created and updated: what this pass stored; the rest keep what was stored.
@@ -200,7 +201,7 @@ function* auditEntries(run: ImportJobRun, results: PackedOutcomes, before: Diges
       open.digestsAfter.push(changed ? (now?.get(id) ?? '') : had);
       if (open.resourceIds.length === AUDIT_RUN_MAX) {
         yield open;
-        open = { head, resourceIds: [], digestsBefore: [], digestsAfter: [] };
+        open = empty();
       }
     }
     if (open.resourceIds.length > 0) yield open;

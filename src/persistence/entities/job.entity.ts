@@ -66,10 +66,10 @@ export class JobStep extends JobStepSchema.class {}
 JobStepSchema.setClass(JobStep);
 
 /**
- * The audit trail: append only. A trigger refuses UPDATE and DELETE, except the retention prune,
- * which sets `idport.audit_prune` for its own transaction (see the migration).
+ * The audit trail, as runs of events (persistence/jobs/audit-store.ts explains the layout):
+ * append only. A trigger refuses UPDATE and DELETE, except the retention prune, which sets
+ * `idport.audit_prune` for its own transaction (see the migration).
  */
-/** Runs of audit events (persistence/jobs/audit-store.ts explains the layout). */
 export const AuditEventSchema = defineEntity({
   name: 'AuditEvent',
   tableName: 'audit_event',

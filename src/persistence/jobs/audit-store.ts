@@ -40,7 +40,7 @@ const sameRun = (a: AuditRun['head'], b: AuditEntry) =>
   a.outcome === b.outcome;
 
 /** The run's digests as one hex text (decoded to bytea by the insert), or null when none has one. */
-function digestsOf(digests: readonly string[]): string | null {
+function digestsHex(digests: readonly string[]): string | null {
   let hex = '';
   let any = false;
   for (const d of digests) {
@@ -77,7 +77,7 @@ async function insertRun(em: EntityManager, run: AuditRun): Promise<void> {
     em,
     `insert into audit_event (${COLUMNS.join(', ')})
      values ($1, $2, $3, $4, $5, $6, $7::text[], decode($8, 'hex'), decode($9, 'hex'), $10::text[])`,
-    [...sharedOf(run.head), run.resourceIds, digestsOf(run.digestsBefore), digestsOf(run.digestsAfter), detailsOf(run)],
+    [...sharedOf(run.head), run.resourceIds, digestsHex(run.digestsBefore), digestsHex(run.digestsAfter), detailsOf(run)],
   );
 }
 
@@ -97,8 +97,8 @@ function runLine(run: AuditRun): string {
   return [
     copyLine(sharedOf(run.head)),
     copyValue(arrayLiteral(run.resourceIds)),
-    byteaCopyValue(digestsOf(run.digestsBefore)),
-    byteaCopyValue(digestsOf(run.digestsAfter)),
+    byteaCopyValue(digestsHex(run.digestsBefore)),
+    byteaCopyValue(digestsHex(run.digestsAfter)),
     copyValue(details && arrayLiteral(details)),
   ].join('\t');
 }

@@ -93,14 +93,17 @@ function encodeRunsAside(results: PackedResults): { results: RunsAside; records:
 }
 
 /**
- * The rows as they were stored, in order: packed as the pass packed them (v3), or as rows;
- * refuses a value none of these formats.
+ * The rows as they were stored, in order: packed as the pass packed them (v4 with `records`, or
+ * v3), or as rows; refuses a value none of these formats.
  */
 export function decodeResults(stored: unknown, records?: Uint8Array | null): ItemResult[] | PackedResults {
   if (Array.isArray(stored)) return stored as ItemResult[];
   const s = stored as Partial<StoredResults | StoredRuns | RunsAside> | null;
-  if (s?.v === 4 && s.records === RECORD_FORMAT && Array.isArray(s.parts) && records) return decodeRunsAside(s.parts, records);
-  if (s?.v === 3 && s.records === RECORD_FORMAT && Array.isArray(s.parts)) return decodeRuns(s.parts);
+  if (s?.v === 4 && s.records === RECORD_FORMAT && Array.isArray(s.parts)) {
+    if (!records) throw new Error('job_step.records: missing for a step whose runs are kept there (the row is damaged)');
+    return packedOf(s.parts, recordsAside(records));
+  }
+  if (s?.v === 3 && s.records === RECORD_FORMAT && Array.isArray(s.parts)) return packedOf(s.parts, (p: Run) => Buffer.from(p.b, 'base64'));
   if (s?.v !== 2 || !Array.isArray(s.parts)) {
     throw new Error('job_step.results: written by a newer idport version (unknown format); read it with that version');
   }
@@ -118,45 +121,34 @@ export function decodeResults(stored: unknown, records?: Uint8Array | null): Ite
   return out;
 }
 
-function decodeRuns(parts: (Run | Whole)[]): PackedResults {
-  const packed = new PackedResults();
-  for (const part of parts) {
-    if ('w' in part) {
-      packed.addStored({ whole: part.w });
-      continue;
-    }
-    const [orgId, type, outcome, count] = part.r;
-    const run = {
-      orgId,
-      type: type as ResourceType,
-      outcome: outcome as ItemResult['outcome'],
-      count,
-      records: Buffer.from(part.b, 'base64'),
-    };
-    packed.addStored(run satisfies StoredPart);
-  }
-  return packed;
-}
-
-function decodeRunsAside(parts: (RunAside | Whole)[], records: Uint8Array): PackedResults {
-  const packed = new PackedResults();
+/** v4: each run's records are the next `length` bytes of job_step.records. */
+function recordsAside(records: Uint8Array): (p: RunAside) => Uint8Array {
   const bytes = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
   let at = 0;
+  return (p) => {
+    const length = p.a[4];
+    if (at + length > bytes.length) throw new Error('job_step.records: shorter than its runs say (the row is damaged)');
+    at += length;
+    return bytes.subarray(at - length, at);
+  };
+}
+
+/** Packed outcomes of stored parts (v3 or v4), in order; `recordsOf` gives each run's records. */
+function packedOf<R extends Run | RunAside>(parts: (R | Whole)[], recordsOf: (p: R) => Uint8Array): PackedResults {
+  const packed = new PackedResults();
   for (const part of parts) {
     if ('w' in part) {
       packed.addStored({ whole: part.w });
       continue;
     }
-    const [orgId, type, outcome, count, length] = part.a;
-    if (at + length > bytes.length) throw new Error('job_step.records: shorter than its runs say (the row is damaged)');
+    const [orgId, type, outcome, count] = 'r' in part ? part.r : part.a;
     const run = {
       orgId,
       type: type as ResourceType,
       outcome: outcome as ItemResult['outcome'],
       count,
-      records: bytes.subarray(at, at + length),
+      records: recordsOf(part as R),
     };
-    at += length;
     packed.addStored(run satisfies StoredPart);
   }
   return packed;
